@@ -1,0 +1,1 @@
+"""Shared credit for sellers and platforms: identifiers, ledger, score and grade (no Flask)."""

@@ -1,0 +1,85 @@
+"""Xunhuan (循环): the marketplace web layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from market.config import Settings, flask_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then `test_config`."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    environ_settings = Settings.from_environment()
+    if test_config is not None:
+        environ_settings = Settings(
+            env="testing",
+            data_dir=Path(test_config.get("DATA_DIR", environ_settings.data_dir)),
+            secret_key=test_config.get("SECRET_KEY", "testing-secret"),
+            database_url=test_config.get("DATABASE_URL", ""),
+        )
+    app.config.update(flask_config(environ_settings))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    if test_config is not None:
+        app.config.update(test_config)
+    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from market import db, errors, i18n, security, templating
+    from market.extensions import csrf, limiter, login_manager
+    from market.images.store import FilesystemImageStore
+
+    db.init_app(app)
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    app.extensions.setdefault(
+        "xunhuan.images", FilesystemImageStore(Path(app.config["DATA_DIR"]) / "images")
+    )
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("请先登录。")  # type: ignore[assignment]
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        from market.accounts.models import User
+        from market.db import get_session
+
+        if not user_id.isdigit():
+            return None
+        user = get_session().get(User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from market.accounts.views import bp as accounts_bp
+    from market.admin.views import bp as admin_bp
+    from market.cli import register_commands
+    from market.images.views import bp as images_bp
+    from market.main.views import bp as main_bp
+
+    for bp in (main_bp, accounts_bp, admin_bp, images_bp):
+        app.register_blueprint(bp)
+    register_commands(app)

@@ -1,0 +1,27 @@
+"""What can go wrong with an account, in the words a user reads."""
+
+from __future__ import annotations
+
+
+class AccountError(Exception):
+    """Base of account errors; `field` names the form field the message belongs beside."""
+
+    field: str | None = None
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if field is not None:
+            self.field = field
+
+
+class IdentifierTaken(AccountError):
+    field = "identifier"
+
+
+class InvalidCredentials(AccountError):
+    field = "password"
+
+
+class InvalidIdentifier(AccountError):
+    field = "identifier"

@@ -1,0 +1,97 @@
+"""The `xunhuan` command: a Flask CLI group over the library functions."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlmodel import Session, func, select
+
+from market.accounts import services as accounts
+from market.accounts.errors import AccountError
+from market.accounts.models import ROLE_ORG_KINDS, Role, User
+from market.db import get_engine
+from market.orgs.models import Organization
+
+
+def _app_factory() -> Flask:
+    from market import create_app
+
+    return create_app()
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    from market.migrate import upgrade
+
+    upgrade(current_app.config["DATABASE_URL"])
+    click.echo("database at head")
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
+def seed_demo_command(if_empty: bool) -> None:
+    """Load the deterministic demo data and print the demo accounts."""
+    from market.demo import seed_demo
+
+    with Session(get_engine()) as session:
+        if if_empty and session.exec(select(func.count()).select_from(User)).one():
+            click.echo("database has accounts; demo data not loaded")
+            return
+        logins = seed_demo(session=session, images=current_app.extensions["xunhuan.images"])
+    click.echo("demo accounts (role, login, password):")
+    for role, login, password in logins:
+        click.echo(f"  {role:<20} {login:<14} {password}")
+
+
+@click.command("create-user")
+@with_appcontext
+@click.option("--identifier", required=True, help="Mobile number or e-mail address.")
+@click.option("--name", "display_name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.RESIDENT.value)
+@click.option("--organization-id", type=int, default=None)
+@click.option("--street", default=None, help="Home street (one of the 12).")
+@click.password_option()
+def create_user_command(
+    identifier: str,
+    display_name: str,
+    role: str,
+    organization_id: int | None,
+    street: str | None,
+    password: str,
+) -> None:
+    """Create an account with a role (staff roles need --organization-id)."""
+    with Session(get_engine()) as session:
+        org = session.get(Organization, organization_id) if organization_id else None
+        if organization_id and org is None:
+            raise click.UsageError(f"no organization with id {organization_id}")
+        if Role(role) in ROLE_ORG_KINDS and org is None:
+            raise click.UsageError(
+                f"role {role} needs --organization-id of a {ROLE_ORG_KINDS[Role(role)]}"
+            )
+        try:
+            user = accounts.register_user(
+                session=session,
+                identifier=identifier,
+                password=password,
+                display_name=display_name,
+                home_street=street,
+                role=Role(role),
+                organization=org,
+            )
+        except AccountError as error:
+            raise click.ClickException(error.message) from error
+        click.echo(f"created user {user.id} ({role})")
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_db_command, seed_demo_command, create_user_command):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    """Entry point of the `xunhuan` console script."""
+    FlaskGroup(create_app=_app_factory, help="Xunhuan (循环) marketplace commands.")()

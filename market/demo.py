@@ -1,0 +1,134 @@
+"""Deterministic demo data, so `make run` shows a living marketplace."""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import timedelta
+
+from PIL import Image, ImageDraw
+from sqlmodel import Session, func, select
+
+from credit.identifiers import uscc_check_character
+from market.accounts import services as accounts
+from market.accounts.models import User
+from market.db import utcnow
+from market.demo_data import ACCOUNTS, ITEMS, ORGANIZATIONS
+from market.images.store import ImageStore
+from market.listings.catalog import Status
+from market.listings.models import Listing, ListingPhoto
+from market.orgs import services as orgs
+from market.orgs.models import Organization
+from market.streets import STREETS
+
+PALETTE = {
+    "电子产品": ((38, 70, 83), (42, 157, 143)),
+    "图书": ((120, 60, 30), (233, 196, 106)),
+    "服装": ((106, 76, 147), (244, 162, 97)),
+    "家具": ((90, 62, 40), (200, 160, 110)),
+    "家电": ((30, 60, 114), (120, 180, 230)),
+    "母婴": ((231, 111, 81), (255, 214, 165)),
+    "运动/自行车": ((20, 110, 70), (170, 220, 120)),
+    "其他": ((70, 70, 70), (180, 180, 180)),
+}
+
+
+def demo_picture(category: str, seed: int, size: tuple[int, int] = (800, 600)) -> bytes:
+    """Draw a deterministic picture for a demo item: a gradient and a few shapes, as WebP."""
+    rng = random.Random(seed)
+    top, bottom = PALETTE.get(category.split("/")[0], PALETTE["其他"])
+    img = Image.new("RGB", size)
+    draw = ImageDraw.Draw(img)
+    w, h = size
+    for y in range(h):
+        t = y / (h - 1)
+        draw.line(
+            [(0, y), (w, y)],
+            fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)),
+        )
+    for _ in range(6):
+        x0, y0 = rng.randrange(w), rng.randrange(h)
+        r = rng.randrange(30, 160)
+        colour = tuple(rng.randrange(256) for _ in range(3)) + (150,)
+        overlay = Image.new("RGBA", size, (0, 0, 0, 0))
+        ImageDraw.Draw(overlay).ellipse([x0 - r, y0 - r, x0 + r, y0 + r], fill=colour)
+        img.paste(overlay, (0, 0), overlay)
+    out = io.BytesIO()
+    img.save(out, "WEBP", quality=80)
+    return out.getvalue()
+
+
+def seed_demo(*, session: Session, images: ImageStore) -> list[tuple[str, str, str]]:
+    """Load the demo organizations, accounts and items into an empty database.
+
+    Returns (role, login, password) of each demo account. Refuses a database that has users.
+    """
+    if session.exec(select(func.count()).select_from(User)).one():
+        raise RuntimeError("the database already has accounts; demo data goes into an empty one")
+    created_orgs: list[Organization] = []
+    for name, kind, street, code17 in ORGANIZATIONS:
+        uscc = code17 + uscc_check_character(code17) if code17 else None
+        created_orgs.append(
+            orgs.create_organization(
+                session=session, name=name, kind=kind, street=street, uscc=uscc
+            )
+        )
+    users: list[User] = []
+    logins = []
+    for role, mobile, name, street, password, org_index in ACCOUNTS:
+        org = created_orgs[org_index] if org_index is not None else None
+        users.append(
+            accounts.register_user(
+                session=session,
+                identifier=mobile,
+                password=password,
+                display_name=name,
+                home_street=street,
+                role=role,
+                organization=org,
+            )
+        )
+        logins.append((role.value, mobile, password))
+    # A few more residents so the items have different sellers.
+    sellers = [users[0]]
+    for i, name in enumerate(["张伟", "王芳", "刘洋", "陈静", "杨磊"]):
+        sellers.append(
+            accounts.register_user(
+                session=session,
+                identifier=f"1390000000{i}",
+                password="demo-neighbour-2026",
+                display_name=name,
+                home_street=list(STREETS)[i * 2],
+            )
+        )
+    _seed_items(session=session, images=images, sellers=sellers)
+    return logins
+
+
+def _seed_items(*, session: Session, images: ImageStore, sellers: list[User]) -> None:
+    rng = random.Random(2026)
+    now = utcnow()
+    streets = list(STREETS)
+    for index, (category, title, description, mode, price, grade) in enumerate(ITEMS):
+        seller = sellers[index % len(sellers)]
+        published = now - timedelta(hours=index * 7 + rng.randrange(6))
+        listing = Listing(
+            title=title,
+            description=description,
+            category=category,
+            mode=mode,
+            price_fen=price,
+            grade=grade,
+            street=seller.home_street or streets[index % len(streets)],
+            owner_id=seller.id or 0,
+            status=Status.ACTIVE.value,
+            created_at=published,
+            published_at=published,
+            expires_at=published + timedelta(days=60),
+        )
+        session.add(listing)
+        session.flush()
+        for position in range(1 + index % 3):
+            key = images.put(demo_picture(category, seed=index * 10 + position), "webp")
+            session.add(ListingPhoto(listing_id=listing.id or 0, position=position, image_key=key))
+    session.commit()

@@ -1,0 +1,35 @@
+"""Friendly error pages in both languages, JSON under /api/."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+PAGES = {400, 403, 404, 405, 413, 429, 500}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def handle_http_error(error: HTTPException) -> ResponseReturnValue:
+    code = error.code or 500
+    if _wants_json():
+        return jsonify(error=error.name, reason=error.description), code
+    template = f"errors/{code}.html" if code in PAGES else "errors/generic.html"
+    return render_template(template, error=error), code
+
+
+def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
+    if _wants_json():
+        return jsonify(error="CSRF", reason=error.description), 400
+    return render_template("errors/csrf.html", error=error), 400
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    # An unhandled exception reaches the HTTPException handler as InternalServerError
+    # after Flask has logged it, so the 500 page needs nothing more here.

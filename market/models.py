@@ -1,0 +1,11 @@
+"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+
+from sqlmodel import SQLModel
+
+from market.accounts.models import User
+from market.listings.models import Listing, ListingPhoto
+from market.orgs.models import Organization
+
+metadata = SQLModel.metadata
+
+__all__ = ["Listing", "ListingPhoto", "Organization", "User", "metadata"]

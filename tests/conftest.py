@@ -1,0 +1,152 @@
+"""Fixtures: a fresh database per test on SQLite and on PostgreSQL, app, client, runner, auth."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from werkzeug.test import TestResponse
+
+from market import create_app
+from market.migrate import upgrade
+from tests.support.pg import PostgresCluster, find_bindir
+from tests.support.requirements import need
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster | None]:
+    """One PostgreSQL cluster for the whole run, started on first use."""
+    bindir = find_bindir()
+    if bindir is None:
+        yield None
+        return
+    cluster = PostgresCluster(bindir)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster: PostgresCluster | None) -> str | None:
+    """A database migrated to head once, copied for each test."""
+    if pg_cluster is None:
+        return None
+    pg_cluster.create_database("xunhuan_template")
+    upgrade(pg_cluster.url("xunhuan_template"))
+    return "xunhuan_template"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
+    """A fresh, migrated database for one test, on each backend in turn."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    cluster: PostgresCluster | None = request.getfixturevalue("pg_cluster")
+    need(
+        cluster is not None,
+        "PostgreSQL server",
+        "apt-get install postgresql (or run make test as root)",
+    )
+    assert cluster is not None
+    template = request.getfixturevalue("pg_template")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    url = cluster.create_database(name, template=template)
+    yield url
+    cluster.drop_database(name)
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app({"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / "data")})
+    yield app
+    app.extensions["xunhuan.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token(client: FlaskClient, path: str = "/account/login") -> str:
+    """Read the CSRF token a real browser would find in the page's form."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+class AuthActions:
+    """Register, log in and log out through the real forms, CSRF token included."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def register(
+        self,
+        identifier: str = "13912345678",
+        password: str = "correct-horse",
+        display_name: str = "张三",
+        home_street: str = "学府",
+    ) -> TestResponse:
+        token = csrf_token(self.client, "/account/register")
+        return self.client.post(
+            "/account/register",
+            data={
+                "csrf_token": token,
+                "identifier": identifier,
+                "display_name": display_name,
+                "home_street": home_street,
+                "password": password,
+                "confirm": password,
+            },
+        )
+
+    def login(
+        self, identifier: str = "13912345678", password: str = "correct-horse"
+    ) -> TestResponse:
+        token = csrf_token(self.client, "/account/login")
+        return self.client.post(
+            "/account/login",
+            data={"csrf_token": token, "identifier": identifier, "password": password},
+        )
+
+    def logout(self) -> TestResponse:
+        token = csrf_token(self.client, "/")
+        return self.client.post("/account/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlmodel import func, select
+
+from market import create_app
+from market.accounts.models import Role, User
+from market.demo_data import ACCOUNTS
+from market.listings.models import Listing, ListingPhoto
+from market.orgs.models import Organization
+from tests.builders import app_session
+
+
+def test_init_db_creates_the_schema_in_an_empty_data_dir(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    app = create_app({"DATABASE_URL": url, "DATA_DIR": str(tmp_path)})
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    with app_session(app) as session:
+        assert session.exec(select(func.count()).select_from(User)).one() == 0
+
+
+def test_seed_demo_loads_a_living_marketplace(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    for role, mobile, *_rest in ACCOUNTS:
+        assert mobile in result.output and role.value in result.output
+    with app_session(app) as session:
+        assert session.exec(select(func.count()).select_from(Listing)).one() >= 60
+        roles = set(session.exec(select(User.role)))
+        assert {r.value for r in Role} <= roles
+        kinds = set(session.exec(select(Organization.kind)))
+        assert len(kinds) == 5
+        photo = session.exec(select(ListingPhoto)).first()
+    assert photo is not None
+    picture = app.test_client().get(f"/images/{photo.image_key}.webp")
+    assert picture.status_code == 200 and picture.mimetype == "image/webp"
+    assert "immutable" in picture.headers["Cache-Control"]
+    again = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert again.exit_code == 0 and "not loaded" in again.output
+
+
+def test_demo_accounts_log_in_with_the_printed_passwords(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    runner.invoke(args=["seed-demo"])
+    from tests.conftest import AuthActions
+
+    client = app.test_client()
+    _role, mobile, _name, _street, password, _org = ACCOUNTS[-1]
+    assert AuthActions(client).login(identifier=mobile, password=password).status_code == 302
+    assert client.get("/admin/users").status_code == 200
+
+
+def test_create_user_with_a_role(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--identifier",
+            "13711112222",
+            "--name",
+            "管理员",
+            "--role",
+            "admin",
+            "--password",
+            "long-enough-1",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with app_session(app) as session:
+        user = session.exec(select(User)).one()
+    assert user.role == "admin"
+
+
+def test_create_user_refuses_a_staff_role_without_an_organization(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--identifier",
+            "13711112222",
+            "--name",
+            "店员",
+            "--role",
+            "shop_staff",
+            "--password",
+            "long-enough-1",
+        ]
+    )
+    assert result.exit_code == 2
+    assert "organization" in result.output
