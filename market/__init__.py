@@ -57,6 +57,7 @@ def _init_extensions(app: Flask) -> None:
     app.extensions.setdefault(
         "xunhuan.images", FilesystemImageStore(Path(app.config["DATA_DIR"]) / "images")
     )
+    _init_search(app)
 
     from flask_babel import lazy_gettext as _l
 
@@ -73,13 +74,29 @@ def _init_extensions(app: Flask) -> None:
         return user if user is not None and user.is_active else None
 
 
+def _init_search(app: Flask) -> None:
+    """The whoosh index in the data dir, kept in step with listings after each commit."""
+    from market.listings.indexing import track
+    from market.search.index import SearchIndex
+
+    index = app.extensions.setdefault(
+        "xunhuan.search", SearchIndex(Path(app.config["DATA_DIR"]) / "search")
+    )
+    app.extensions.setdefault("xunhuan.session_setup", []).append(
+        lambda session: track(session, index)
+    )
+
+
 def _register_blueprints(app: Flask) -> None:
     from market.accounts.views import bp as accounts_bp
     from market.admin.views import bp as admin_bp
     from market.cli import register_commands
     from market.images.views import bp as images_bp
+    from market.listings.views import bp as listings_bp
     from market.main.views import bp as main_bp
+    from market.search.views import bp as search_bp
+    from market.trades.views import bp as trades_bp
 
-    for bp in (main_bp, accounts_bp, admin_bp, images_bp):
+    for bp in (main_bp, accounts_bp, admin_bp, images_bp, listings_bp, trades_bp, search_bp):
         app.register_blueprint(bp)
     register_commands(app)

@@ -28,6 +28,8 @@ def init_db_command() -> None:
 
     upgrade(current_app.config["DATABASE_URL"])
     click.echo("database at head")
+    if current_app.extensions["xunhuan.search"].status().state != "ready":
+        click.echo(f"search index rebuilt: {_rebuild_index()} listings")
 
 
 @click.command("seed-demo")
@@ -42,6 +44,7 @@ def seed_demo_command(if_empty: bool) -> None:
             click.echo("database has accounts; demo data not loaded")
             return
         logins = seed_demo(session=session, images=current_app.extensions["xunhuan.images"])
+    _rebuild_index()
     click.echo("demo accounts (role, login, password):")
     for role, login, password in logins:
         click.echo(f"  {role:<20} {login:<14} {password}")
@@ -87,8 +90,49 @@ def create_user_command(
         click.echo(f"created user {user.id} ({role})")
 
 
+def _rebuild_index() -> int:
+    from market.search.views import rebuild_index
+
+    return rebuild_index()
+
+
+@click.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Rebuild the search index from the database (searches keep working meanwhile)."""
+    count = _rebuild_index()
+    click.echo(f"indexed {count} listings")
+
+
+@click.group("listings")
+def listings_group() -> None:
+    """Scheduled work on listings."""
+
+
+@listings_group.command("expire")
+@with_appcontext
+def expire_command() -> None:
+    """Expire active listings older than 60 days (run it daily; pages also expire on read)."""
+    from market.listings.services import expire_due
+
+    with Session(get_engine()) as session:
+        ids = expire_due(session=session)
+    if ids:
+        from market.listings.indexing import documents
+
+        with Session(get_engine()) as session:
+            current_app.extensions["xunhuan.search"].upsert(list(documents(session, ids)))
+    click.echo(f"expired {len(ids)} listings")
+
+
 def register_commands(app: Flask) -> None:
-    for command in (init_db_command, seed_demo_command, create_user_command):
+    for command in (
+        init_db_command,
+        seed_demo_command,
+        create_user_command,
+        reindex_command,
+        listings_group,
+    ):
         app.cli.add_command(command)
 
 

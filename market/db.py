@@ -75,6 +75,8 @@ def get_session() -> Session:
     """Return the request's session, opening it on first use."""
     if "db_session" not in g:
         g.db_session = Session(get_engine(), expire_on_commit=False)
+        for setup in current_app.extensions.get("xunhuan.session_setup", ()):
+            setup(g.db_session)
     session: Session = g.db_session
     return session
 

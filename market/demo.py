@@ -14,6 +14,7 @@ from market.accounts import services as accounts
 from market.accounts.models import User
 from market.db import utcnow
 from market.demo_data import ACCOUNTS, ITEMS, ORGANIZATIONS
+from market.images.processing import save_photo
 from market.images.store import ImageStore
 from market.listings.catalog import Status
 from market.listings.models import Listing, ListingPhoto
@@ -129,6 +130,6 @@ def _seed_items(*, session: Session, images: ImageStore, sellers: list[User]) ->
         session.add(listing)
         session.flush()
         for position in range(1 + index % 3):
-            key = images.put(demo_picture(category, seed=index * 10 + position), "webp")
+            key = save_photo(images, demo_picture(category, seed=index * 10 + position))
             session.add(ListingPhoto(listing_id=listing.id or 0, position=position, image_key=key))
     session.commit()

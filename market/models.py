@@ -5,7 +5,19 @@ from sqlmodel import SQLModel
 from market.accounts.models import User
 from market.listings.models import Listing, ListingPhoto
 from market.orgs.models import Organization
+from market.trades.models import DomainEvent, Message, Rating, Report, Reservation
 
 metadata = SQLModel.metadata
 
-__all__ = ["Listing", "ListingPhoto", "Organization", "User", "metadata"]
+__all__ = [
+    "DomainEvent",
+    "Listing",
+    "ListingPhoto",
+    "Message",
+    "Organization",
+    "Rating",
+    "Report",
+    "Reservation",
+    "User",
+    "metadata",
+]

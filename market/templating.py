@@ -1,14 +1,54 @@
-"""Template helpers: money, labels, masking."""
+"""Template helpers: money, labels, dates, masking, the unread-message count."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from flask import Flask
+from flask_babel import format_date as babel_format_date
+from flask_babel import format_datetime as babel_format_datetime
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from market.accounts.models import Role
 from market.listings.catalog import Grade, Mode, category_label, format_fen
 from market.orgs.models import OrgKind
 from market.privacy import mask_mobile, mask_name
 from market.streets import STREETS
+
+STATUS_LABELS = {
+    "draft": _l("草稿"),
+    "active": _l("在售"),
+    "reserved": _l("已预订"),
+    "completed": _l("已成交"),
+    "withdrawn": _l("已下架"),
+    "expired": _l("已过期"),
+    "open": _l("进行中"),
+    "renting": _l("租赁中"),
+    "cancelled": _l("已取消"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def format_date(value: datetime | None) -> str:
+    return babel_format_date(value, "medium") if value else ""
+
+
+def format_datetime(value: datetime | None) -> str:
+    return babel_format_datetime(value, "short") if value else ""
+
+
+def _unread() -> dict[str, Any]:
+    if not current_user.is_authenticated:
+        return {"unread_messages": 0}
+    from market.db import get_session
+    from market.trades.services import unread_count
+
+    return {"unread_messages": unread_count(session=get_session(), user=current_user)}
 
 
 def init_app(app: Flask) -> None:
@@ -17,6 +57,8 @@ def init_app(app: Flask) -> None:
         category_label=category_label,
         mask_name=mask_name,
         mask_mobile=mask_mobile,
+        format_date=format_date,
+        format_datetime=format_datetime,
     )
     app.jinja_env.globals.update(
         Role=Role,
@@ -24,4 +66,6 @@ def init_app(app: Flask) -> None:
         Mode=Mode,
         OrgKind=OrgKind,
         STREETS=STREETS,
+        status_label=status_label,
     )
+    app.context_processor(_unread)

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from market.accounts import services as accounts
 from market.accounts.models import ROLE_ORG_KINDS, Role, User
 from market.db import get_engine
+from market.listings.models import Listing
 from market.orgs import services as orgs
 from market.orgs.models import Organization, OrgKind
 
@@ -42,3 +43,62 @@ def make_user(session: Session, role: Role = Role.RESIDENT, **overrides: Any) ->
 
 def app_session(app: Flask) -> Session:
     return Session(get_engine(app), expire_on_commit=False)
+
+
+def make_listing(session: Session, owner: User, **overrides: Any) -> Listing:
+    """An active listing (written directly; the listing service has its own tests)."""
+    from datetime import timedelta
+
+    from market.db import utcnow
+
+    now = utcnow()
+    fields: dict[str, Any] = {
+        "title": f"闲置物品{next(_numbers)}",
+        "description": "八成新，自提。",
+        "category": "家具",
+        "mode": "sell",
+        "price_fen": 5000,
+        "grade": "B",
+        "street": "长虹",
+        "owner_id": owner.id,
+        "status": "active",
+        "published_at": now,
+        "expires_at": now + timedelta(days=60),
+    }
+    fields.update(overrides)
+    listing = Listing(**fields)
+    session.add(listing)
+    session.commit()
+    return listing
+
+
+def picture(
+    color: tuple[int, int, int] = (200, 60, 40),
+    size: tuple[int, int] = (640, 480),
+    fmt: str = "JPEG",
+) -> bytes:
+    """A real picture made by Pillow."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, fmt)
+    return out.getvalue()
+
+
+# A complete answer set for the furniture checklist: grade B (surface wear).
+FURNITURE_FORM = {
+    "title": "宜家 书桌 120x60",
+    "description": "桌面轻微划痕。",
+    "mode": "sell",
+    "price": "200",
+    "street": "学府",
+    "venue": "online",
+    "q_new": "used",
+    "q_surface": "wear",
+    "q_pests": "no",
+    "d_dimensions": "120×60×75 cm",
+    "d_material": "实木贴面",
+    "d_odour": "no",
+}

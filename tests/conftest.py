@@ -80,6 +80,7 @@ def database_url(
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app({"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / "data")})
+    app.extensions["xunhuan.search"].rebuild([])  # what `xunhuan init-db` does on a new install
     yield app
     app.extensions["xunhuan.engine"].dispose()
 

@@ -1,11 +1,329 @@
-"""Queries over listings (the full listing service comes with the listings issue)."""
+"""Listing lifecycle: draft -> active -> reserved -> completed, or withdrawn / expired."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
-from market.listings.catalog import Status
-from market.listings.models import Listing, ListingPhoto
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, col, func, select
+
+from market.accounts.models import User
+from market.db import utcnow
+from market.images.store import ImageStore
+from market.listings import venues
+from market.listings.catalog import Mode, Status, category_keys
+from market.listings.errors import InvalidTransition, ListingError, NotFound, NotOwner
+from market.listings.grading import GradingError, checklist_for, grade_from
+from market.listings.models import DESCRIPTION_MAX, PRICE_MAX_FEN, TITLE_MAX, Listing, ListingPhoto
+from market.streets import STREETS
+
+LIFETIME = timedelta(days=60)
+MAX_PHOTOS = 9
+
+
+@dataclass
+class ListingInput:
+    """What a seller fills in; validated by `validate`."""
+
+    title: str
+    category: str
+    mode: str
+    street: str
+    description: str = ""
+    price_fen: int = 0
+    deposit_fen: int = 0
+    venue: str = "online"
+    condition: dict[str, str] = field(default_factory=dict)
+    disclosures: dict[str, Any] = field(default_factory=dict)
+
+
+def _clean_disclosures(category: str, raw: dict[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for item in checklist_for(category).disclosures:
+        value = raw.get(item.key)
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            raise ListingError(_l("请填写：%(what)s", what=item.label), field=f"d_{item.key}")
+        if item.kind == "yesno":
+            if text not in ("yes", "no"):
+                raise ListingError(_l("请选择“是”或“否”。"), field=f"d_{item.key}")
+            cleaned[item.key] = text
+        elif item.kind in ("percent", "number"):
+            upper = 100 if item.kind == "percent" else 200
+            if not text.isdigit() or not 0 <= int(text) <= upper:
+                raise ListingError(
+                    _l("请填写 0 到 %(n)d 之间的整数。", n=upper), field=f"d_{item.key}"
+                )
+            cleaned[item.key] = int(text)
+        else:
+            if len(text) > 200:
+                raise ListingError(_l("最多200个字符。"), field=f"d_{item.key}")
+            cleaned[item.key] = text
+    return cleaned
+
+
+def validate(*, session: Session, data: ListingInput) -> tuple[ListingInput, str]:
+    """Check every field and derive the grade; raise ListingError naming the field."""
+    title = " ".join(data.title.split())
+    if not title:
+        raise ListingError(_l("请填写标题。"), field="title")
+    if len(title) > TITLE_MAX:
+        raise ListingError(_l("标题最多%(n)d个字符。", n=TITLE_MAX), field="title")
+    description = data.description.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise ListingError(_l("描述最多%(n)d个字符。", n=DESCRIPTION_MAX), field="description")
+    if data.category not in category_keys():
+        raise ListingError(_l("请选择有效的分类。"), field="category")
+    if data.mode not in {m.value for m in Mode}:
+        raise ListingError(_l("请选择交易方式。"), field="mode")
+    if data.street not in STREETS:
+        raise ListingError(_l("请选择南开区的街道。"), field="street")
+    price, deposit = data.price_fen, data.deposit_fen
+    if not 0 <= price <= PRICE_MAX_FEN or not 0 <= deposit <= PRICE_MAX_FEN:
+        raise ListingError(_l("价格需在 0 到 1,000,000 元之间。"), field="price")
+    if data.mode in (Mode.SELL, Mode.RENT) and price == 0:
+        raise ListingError(_l("请填写价格；不要钱的物品请选择“赠送”。"), field="price")
+    if data.mode in (Mode.SWAP, Mode.GIVE):
+        price = 0
+    if data.mode != Mode.RENT:
+        deposit = 0
+    if not venues.is_valid(session=session, venue=data.venue):
+        raise ListingError(_l("请选择有效的交易地点。"), field="venue")
+    try:
+        grade = grade_from(checklist_for(data.category), data.condition)
+    except GradingError as error:
+        raise ListingError(error.message, field=f"q_{error.key}") from error
+    disclosures = _clean_disclosures(data.category, data.disclosures)
+    clean = ListingInput(
+        title=title,
+        description=description,
+        category=data.category,
+        mode=data.mode,
+        street=data.street,
+        price_fen=price,
+        deposit_fen=deposit,
+        venue=data.venue,
+        condition=dict(data.condition),
+        disclosures=disclosures,
+    )
+    return clean, grade.value
+
+
+def get_listing(*, session: Session, listing_id: int, for_update: bool = False) -> Listing:
+    query = select(Listing).where(Listing.id == listing_id)
+    if for_update:
+        query = query.with_for_update()
+    listing = session.exec(query).first()
+    if listing is None:
+        raise NotFound(_l("物品不存在。"))
+    return listing
+
+
+def _own(listing: Listing, user: User) -> None:
+    if listing.owner_id != user.id:
+        raise NotOwner(_l("只有发布者可以修改此物品。"))
+
+
+def _apply(listing: Listing, data: ListingInput, grade: str) -> None:
+    for name in (
+        "title",
+        "description",
+        "category",
+        "mode",
+        "street",
+        "price_fen",
+        "deposit_fen",
+        "venue",
+        "condition",
+        "disclosures",
+    ):
+        setattr(listing, name, getattr(data, name))
+    listing.grade = grade
+    listing.updated_at = utcnow()
+
+
+def _add_photos(
+    *, session: Session, listing: Listing, uploads: list[bytes], store: ImageStore
+) -> None:
+    from market.images.processing import save_photo
+
+    existing = photo_count(session=session, listing_id=listing.id or 0)
+    if existing + len(uploads) > MAX_PHOTOS:
+        raise ListingError(_l("最多上传%(n)d张照片。", n=MAX_PHOTOS), field="photos")
+    start = session.exec(
+        select(func.coalesce(func.max(ListingPhoto.position), -1)).where(
+            ListingPhoto.listing_id == listing.id
+        )
+    ).one()
+    keys = [save_photo(store, data) for data in uploads]  # raises ImageRejected first
+    for offset, key in enumerate(keys, start=1):
+        session.add(
+            ListingPhoto(listing_id=listing.id or 0, position=start + offset, image_key=key)
+        )
+
+
+def _publish(*, session: Session, listing: Listing, now: datetime) -> None:
+    if photo_count(session=session, listing_id=listing.id or 0) == 0:
+        raise ListingError(_l("发布前请至少上传一张照片。"), field="photos")
+    listing.status = Status.ACTIVE.value
+    listing.published_at = listing.published_at or now
+    listing.expires_at = now + LIFETIME
+
+
+def create_listing(
+    *,
+    session: Session,
+    owner: User,
+    data: ListingInput,
+    photos: list[bytes],
+    store: ImageStore,
+    publish: bool,
+) -> Listing:
+    """Create a draft, or publish it at once when it has photos."""
+    clean, grade = validate(session=session, data=data)
+    listing = Listing(
+        owner_id=owner.id or 0,
+        grade=grade,
+        status=Status.DRAFT.value,
+        title=clean.title,
+        category=clean.category,
+        street=clean.street,
+    )
+    _apply(listing, clean, grade)
+    session.add(listing)
+    session.flush()
+    _add_photos(session=session, listing=listing, uploads=photos, store=store)
+    session.flush()
+    if publish:
+        _publish(session=session, listing=listing, now=utcnow())
+    session.commit()
+    return listing
+
+
+def update_listing(
+    *,
+    session: Session,
+    listing_id: int,
+    user: User,
+    data: ListingInput,
+    photos: list[bytes],
+    remove_photo_ids: list[int],
+    store: ImageStore,
+    publish: bool,
+) -> Listing:
+    """Edit a listing; a reserved one only takes a new description."""
+    listing = get_listing(session=session, listing_id=listing_id, for_update=True)
+    _own(listing, user)
+    if listing.status == Status.COMPLETED:
+        raise InvalidTransition(_l("已成交的物品不能再修改。"))
+    if listing.status == Status.RESERVED:
+        if photos or remove_photo_ids or _changes_more_than_description(listing, data):
+            raise InvalidTransition(_l("物品已被预订，只能修改描述。"))
+        return update_description(
+            session=session, listing_id=listing_id, user=user, description=data.description
+        )
+    clean, grade = validate(session=session, data=data)
+    _apply(listing, clean, grade)
+    if remove_photo_ids:
+        session.execute(
+            sa.delete(ListingPhoto).where(
+                col(ListingPhoto.id).in_(remove_photo_ids),
+                col(ListingPhoto.listing_id) == listing.id,
+            )
+        )
+    _add_photos(session=session, listing=listing, uploads=photos, store=store)
+    session.flush()
+    if publish or listing.status == Status.ACTIVE:
+        _publish(session=session, listing=listing, now=utcnow())
+    session.commit()
+    return listing
+
+
+def update_description(
+    *, session: Session, listing_id: int, user: User, description: str
+) -> Listing:
+    """Change only the description: what a seller may still do while a buyer holds the item."""
+    listing = get_listing(session=session, listing_id=listing_id, for_update=True)
+    _own(listing, user)
+    if listing.status == Status.COMPLETED:
+        raise InvalidTransition(_l("已成交的物品不能再修改。"))
+    text = description.strip()
+    if len(text) > DESCRIPTION_MAX:
+        raise ListingError(_l("描述最多%(n)d个字符。", n=DESCRIPTION_MAX), field="description")
+    listing.description = text
+    listing.updated_at = utcnow()
+    session.commit()
+    return listing
+
+
+def _changes_more_than_description(listing: Listing, data: ListingInput) -> bool:
+    return (
+        " ".join(data.title.split()) != listing.title
+        or data.category != listing.category
+        or data.mode != listing.mode
+        or data.street != listing.street
+        or (data.mode in (Mode.SELL, Mode.RENT) and data.price_fen != listing.price_fen)
+        or data.venue != listing.venue
+    )
+
+
+def withdraw_listing(*, session: Session, listing_id: int, user: User) -> Listing:
+    listing = get_listing(session=session, listing_id=listing_id, for_update=True)
+    _own(listing, user)
+    if listing.status not in (Status.ACTIVE, Status.DRAFT, Status.EXPIRED):
+        raise InvalidTransition(_l("当前状态下不能下架；已预订的物品请先取消预订。"))
+    listing.status = Status.WITHDRAWN.value
+    listing.updated_at = utcnow()
+    session.commit()
+    return listing
+
+
+def renew_listing(*, session: Session, listing_id: int, user: User) -> Listing:
+    """Put a listing (back) on the market for another 60 days."""
+    listing = get_listing(session=session, listing_id=listing_id, for_update=True)
+    _own(listing, user)
+    if listing.status not in (Status.ACTIVE, Status.EXPIRED, Status.WITHDRAWN, Status.DRAFT):
+        raise InvalidTransition(_l("当前状态下不能重新上架。"))
+    _publish(session=session, listing=listing, now=utcnow())
+    listing.updated_at = utcnow()
+    session.commit()
+    return listing
+
+
+def expire_due(*, session: Session, now: datetime | None = None) -> list[int]:
+    """Mark active listings past their 60 days as expired; return their ids."""
+    now = now or utcnow()
+    due = list(
+        session.exec(
+            select(Listing).where(
+                Listing.status == Status.ACTIVE.value, col(Listing.expires_at) < now
+            )
+        )
+    )
+    for listing in due:
+        listing.status = Status.EXPIRED.value
+        listing.updated_at = now
+    session.commit()
+    return [listing.id for listing in due if listing.id is not None]
+
+
+def expire_if_due(*, session: Session, listing: Listing) -> Listing:
+    """Expire one listing on read, so a missed scheduled run never shows a stale one."""
+    if listing.status == Status.ACTIVE and listing.expires_at and listing.expires_at < utcnow():
+        listing.status = Status.EXPIRED.value
+        listing.updated_at = utcnow()
+        session.add(listing)
+        session.commit()
+    return listing
+
+
+def photo_count(*, session: Session, listing_id: int) -> int:
+    return session.exec(
+        select(func.count()).select_from(ListingPhoto).where(ListingPhoto.listing_id == listing_id)
+    ).one()
 
 
 def latest_active(*, session: Session, limit: int = 24) -> list[Listing]:
@@ -16,6 +334,11 @@ def latest_active(*, session: Session, limit: int = 24) -> list[Listing]:
         .limit(limit)
     )
     return list(session.exec(query))
+
+
+def listings_of(*, session: Session, owner_id: int, statuses: tuple[str, ...]) -> list[Listing]:
+    query = select(Listing).where(Listing.owner_id == owner_id, col(Listing.status).in_(statuses))
+    return list(session.exec(query.order_by(col(Listing.updated_at).desc())))
 
 
 def cover_photos(*, session: Session, listing_ids: list[int]) -> dict[int, str]:

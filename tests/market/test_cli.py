@@ -36,7 +36,7 @@ def test_seed_demo_loads_a_living_marketplace(app: Flask, runner: FlaskCliRunner
         assert len(kinds) == 5
         photo = session.exec(select(ListingPhoto)).first()
     assert photo is not None
-    picture = app.test_client().get(f"/images/{photo.image_key}.webp")
+    picture = app.test_client().get(f"/images/{photo.image_key}/320.webp")
     assert picture.status_code == 200 and picture.mimetype == "image/webp"
     assert "immutable" in picture.headers["Cache-Control"]
     again = runner.invoke(args=["seed-demo", "--if-empty"])

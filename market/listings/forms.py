@@ -1,0 +1,156 @@
+"""The listing form: common fields plus the category's checklist and disclosures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import DecimalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from market.listings.catalog import MODE_LABELS, Mode
+from market.listings.grading import checklist_for
+from market.listings.models import DESCRIPTION_MAX, TITLE_MAX
+from market.listings.services import ListingInput
+from market.streets import street_choices
+
+YES_NO = [
+    SelectChoice("", _l("请选择")),
+    SelectChoice("yes", _l("是")),
+    SelectChoice("no", _l("否")),
+]  # type: ignore[arg-type]
+
+
+class ListingForm(FlaskForm):
+    title = StringField(
+        _l("标题"),
+        validators=[InputRequired(message=_l("请填写标题。")), Length(max=TITLE_MAX)],
+        render_kw={
+            "maxlength": TITLE_MAX,
+            "placeholder": _l("品牌 型号 规格，如：小米 13 手机 256G"),
+        },
+    )
+    description = TextAreaField(
+        _l("描述"), validators=[Optional(), Length(max=DESCRIPTION_MAX)], render_kw={"rows": 5}
+    )
+    mode = RadioField(
+        _l("交易方式"),
+        choices=[SelectChoice(m.value, MODE_LABELS[m]) for m in Mode],  # type: ignore[arg-type]
+        default=Mode.SELL.value,
+        validators=[InputRequired(message=_l("请选择交易方式。"))],
+    )
+    price = DecimalField(
+        _l("价格（元）"),
+        places=2,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=1_000_000, message=_l("价格需在 0 到 1,000,000 元之间。")),
+        ],
+        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0"},
+    )
+    deposit = DecimalField(
+        _l("押金（元，仅租赁）"),
+        places=2,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=1_000_000, message=_l("价格需在 0 到 1,000,000 元之间。")),
+        ],
+        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0"},
+    )
+    street = SelectField(
+        _l("交易街道"),
+        choices=street_choices(blank=_l("请选择")),
+        validators=[InputRequired(message=_l("请选择交易街道。"))],
+    )
+    venue = SelectField(_l("交易地点"), validators=[InputRequired()])
+    photos = MultipleFileField(_l("照片（1–9张）"), render_kw={"accept": "image/*"})
+
+
+class DescriptionForm(FlaskForm):
+    """What a seller may still edit while the listing is reserved."""
+
+    description = TextAreaField(
+        _l("描述"), validators=[Optional(), Length(max=DESCRIPTION_MAX)], render_kw={"rows": 6}
+    )
+
+
+def yuan_to_fen(value: Any) -> int:
+    """Decimal yuan to integer fen, exactly (never through a float)."""
+    if value is None:
+        return 0
+    return int((value * 100).to_integral_value())
+
+
+def build_form(category: str, venue_choices: list[tuple[str, str]], **kwargs: Any) -> ListingForm:
+    """A ListingForm with radio questions `q_*` and disclosure fields `d_*` for `category`."""
+    checklist = checklist_for(category)
+
+    class CategoryForm(ListingForm):
+        pass
+
+    for question in checklist.questions:
+        setattr(
+            CategoryForm,
+            f"q_{question.key}",
+            RadioField(
+                question.label,
+                choices=[SelectChoice(o.value, o.label) for o in question.options],  # type: ignore[arg-type]
+                validators=[InputRequired(message=_l("请回答此项。"))],
+            ),
+        )
+    for item in checklist.disclosures:
+        name = f"d_{item.key}"
+        required = InputRequired(message=_l("请填写此项。"))
+        if item.kind == "yesno":
+            field: Any = SelectField(item.label, choices=YES_NO, validators=[required])
+        else:
+            render = {"inputmode": "numeric"} if item.kind in ("percent", "number") else {}
+            field = StringField(
+                item.label,
+                validators=[required, Length(max=200)],
+                render_kw=render,
+                description=item.hint or "",
+            )
+        setattr(CategoryForm, name, field)
+    form = CategoryForm(**kwargs)
+    form.venue.choices = venue_choices
+    form.question_fields = [getattr(form, f"q_{q.key}") for q in checklist.questions]  # type: ignore[attr-defined]
+    form.disclosure_fields = [getattr(form, f"d_{d.key}") for d in checklist.disclosures]  # type: ignore[attr-defined]
+    return form
+
+
+def to_input(form: ListingForm, category: str) -> ListingInput:
+    checklist = checklist_for(category)
+    return ListingInput(
+        title=form.title.data or "",
+        description=form.description.data or "",
+        category=category,
+        mode=form.mode.data or "",
+        street=form.street.data or "",
+        price_fen=yuan_to_fen(form.price.data),
+        deposit_fen=yuan_to_fen(form.deposit.data),
+        venue=form.venue.data or "online",
+        condition={q.key: getattr(form, f"q_{q.key}").data or "" for q in checklist.questions},
+        disclosures={d.key: getattr(form, f"d_{d.key}").data for d in checklist.disclosures},
+    )
+
+
+def form_data_of(listing: Any) -> dict[str, Any]:
+    """Field values to pre-fill the form when editing `listing`."""
+    from decimal import Decimal
+
+    data: dict[str, Any] = {
+        "title": listing.title,
+        "description": listing.description,
+        "mode": listing.mode,
+        "price": Decimal(listing.price_fen) / 100 if listing.price_fen else None,
+        "deposit": Decimal(listing.deposit_fen) / 100 if listing.deposit_fen else None,
+        "street": listing.street,
+        "venue": listing.venue,
+    }
+    data.update({f"q_{k}": v for k, v in (listing.condition or {}).items()})
+    data.update({f"d_{k}": str(v) for k, v in (listing.disclosures or {}).items()})
+    return data

@@ -1,0 +1,229 @@
+"""Listing pages: create, edit, show, withdraw, renew; my listings; a seller's profile."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlmodel import Session
+
+from market.accounts.models import User
+from market.db import get_session
+from market.images.errors import ImageRejected
+from market.images.store import ImageStore
+from market.listings import services, venues
+from market.listings.catalog import CATEGORY_TREE, Status, category_keys
+from market.listings.errors import ListingError
+from market.listings.forms import (
+    DescriptionForm,
+    ListingForm,
+    build_form,
+    form_data_of,
+    to_input,
+)
+from market.listings.grading import answer_labels, checklist_for
+from market.listings.models import Listing
+from market.security import login_required
+from market.trades import services as trades
+
+bp = Blueprint("listings", __name__)
+
+
+def _store() -> ImageStore:
+    store: ImageStore = current_app.extensions["xunhuan.images"]
+    return store
+
+
+def _uploads() -> list[bytes]:
+    return [f.read() for f in request.files.getlist("photos") if f and f.filename]
+
+
+def _attach(form: ListingForm, error: ListingError | ImageRejected) -> None:
+    name = getattr(error, "field", None) or "photos"
+    field = getattr(form, name, None)
+    message = str(getattr(error, "message", error))
+    if field is None:
+        form.form_errors.append(message)
+    else:
+        field.errors = [*field.errors, message]
+
+
+def _me() -> User:
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    return user
+
+
+@bp.get("/listings/new")
+@login_required
+def choose_category() -> ResponseReturnValue:
+    category = request.args.get("category")
+    if category:
+        return redirect(url_for("listings.create", category=category))
+    return render_template("listings/choose_category.html", tree=CATEGORY_TREE)
+
+
+@bp.route("/listings/new/<path:category>", methods=["GET", "POST"])
+@login_required
+def create(category: str) -> ResponseReturnValue:
+    if category not in category_keys():
+        abort(404)
+    session = get_session()
+    form = build_form(category, venues.choices(session=session))
+    if request.method == "GET" and current_user.home_street:
+        form.street.data = current_user.home_street
+    if form.validate_on_submit():
+        try:
+            listing = services.create_listing(
+                session=session,
+                owner=_me(),
+                data=to_input(form, category),
+                photos=_uploads(),
+                store=_store(),
+                publish=request.form.get("action") != "draft",
+            )
+        except (ListingError, ImageRejected) as error:
+            session.rollback()
+            _attach(form, error)
+        else:
+            published = listing.status == Status.ACTIVE
+            flash(_("已发布！") if published else _("已存为草稿。"), "success")
+            return redirect(url_for("listings.show", listing_id=listing.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "listings/form.html", form=form, category=category, listing=None, photos=[]
+    ), status
+
+
+@bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(listing_id: int) -> ResponseReturnValue:
+    session = get_session()
+    listing = services.get_listing(session=session, listing_id=listing_id)
+    if listing.owner_id != current_user.id:
+        abort(403)
+    form = build_form(
+        listing.category,
+        venues.choices(session=session),
+        data=None if request.method == "POST" else form_data_of(listing),
+    )
+    if listing.status == Status.RESERVED:
+        return _edit_reserved(session, listing)
+    if form.validate_on_submit():
+        try:
+            listing = services.update_listing(
+                session=session,
+                listing_id=listing_id,
+                user=_me(),
+                data=to_input(form, listing.category),
+                photos=_uploads(),
+                remove_photo_ids=[
+                    int(i) for i in request.form.getlist("remove_photo") if i.isdigit()
+                ],
+                store=_store(),
+                publish=request.form.get("action") == "publish",
+            )
+        except (ListingError, ImageRejected) as error:
+            session.rollback()
+            _attach(form, error)
+        else:
+            flash(_("已保存。"), "success")
+            return redirect(url_for("listings.show", listing_id=listing.id))
+    status = 400 if form.errors or form.form_errors else 200
+    photos = services.photos_of(session=session, listing_id=listing_id)
+    return render_template(
+        "listings/form.html", form=form, category=listing.category, listing=listing, photos=photos
+    ), status
+
+
+def _edit_reserved(session: Session, listing: Listing) -> ResponseReturnValue:
+    form = DescriptionForm(
+        data=None if request.method == "POST" else {"description": listing.description}
+    )
+    if form.validate_on_submit():
+        try:
+            services.update_description(
+                session=session,
+                listing_id=listing.id or 0,
+                user=_me(),
+                description=form.description.data or "",
+            )
+        except ListingError as error:
+            session.rollback()
+            form.description.errors = [str(error.message)]
+        else:
+            flash(_("已保存。"), "success")
+            return redirect(url_for("listings.show", listing_id=listing.id))
+    status = 400 if form.errors else 200
+    return render_template("listings/edit_reserved.html", form=form, listing=listing), status
+
+
+@bp.get("/listings/<int:listing_id>")
+def show(listing_id: int) -> ResponseReturnValue:
+    session = get_session()
+    listing = services.get_listing(session=session, listing_id=listing_id)
+    is_owner = current_user.is_authenticated and listing.owner_id == current_user.id
+    if listing.status in (Status.DRAFT, Status.WITHDRAWN) and not is_owner:
+        abort(404)
+    services.expire_if_due(session=session, listing=listing)
+    seller = session.get(User, listing.owner_id)
+    return render_template(
+        "listings/detail.html",
+        listing=listing,
+        seller=seller,
+        is_owner=is_owner,
+        photos=services.photos_of(session=session, listing_id=listing_id),
+        answers=answer_labels(checklist_for(listing.category), listing.condition or {}),
+        disclosures=checklist_for(listing.category).disclosures,
+        venue_label=venues.label(session=session, venue=listing.venue),
+        seller_trades=trades.completed_trades(session=session, user_id=listing.owner_id),
+        seller_rating=trades.ratings_summary(session=session, user_id=listing.owner_id),
+    )
+
+
+@bp.post("/listings/<int:listing_id>/withdraw")
+@login_required
+def withdraw(listing_id: int) -> ResponseReturnValue:
+    services.withdraw_listing(session=get_session(), listing_id=listing_id, user=_me())
+    flash(_("已下架。"), "info")
+    return redirect(url_for("listings.mine"))
+
+
+@bp.post("/listings/<int:listing_id>/renew")
+@login_required
+def renew(listing_id: int) -> ResponseReturnValue:
+    services.renew_listing(session=get_session(), listing_id=listing_id, user=_me())
+    flash(_("已重新上架，有效期60天。"), "success")
+    return redirect(url_for("listings.show", listing_id=listing_id))
+
+
+@bp.get("/my/listings")
+@login_required
+def mine() -> ResponseReturnValue:
+    session = get_session()
+    services.expire_due(session=session)
+    rows = services.listings_of(
+        session=session, owner_id=current_user.id, statuses=tuple(s.value for s in Status)
+    )
+    covers = services.cover_photos(session=session, listing_ids=[r.id for r in rows if r.id])
+    return render_template("listings/mine.html", listings=rows, covers=covers)
+
+
+@bp.get("/users/<int:user_id>")
+def profile(user_id: int) -> ResponseReturnValue:
+    session: Session = get_session()
+    seller = session.get(User, user_id)
+    if seller is None or not seller.is_active:
+        abort(404)
+    rows: list[Listing] = services.listings_of(
+        session=session, owner_id=user_id, statuses=(Status.ACTIVE.value,)
+    )
+    covers = services.cover_photos(session=session, listing_ids=[r.id for r in rows if r.id])
+    return render_template(
+        "listings/seller.html",
+        seller=seller,
+        listings=rows,
+        covers=covers,
+        trades_count=trades.completed_trades(session=session, user_id=user_id),
+        rating=trades.ratings_summary(session=session, user_id=user_id),
+    )
