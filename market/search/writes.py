@@ -6,7 +6,9 @@ Callers hold the write lock (storage.WriteLock); whoosh's own lock inside is the
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from whoosh.reading import TermNotFound
 
 from market.search.documents import DELETED, SCHEMA, Record, stored_version, tag
 from market.search.errors import SearchUnavailable
+from market.search.storage import fsync_path
 
 log = logging.getLogger(__name__)
 SMALL_COMMIT_SEGMENTS = 8  # below this many segments, a commit writes one more instead of merging
@@ -47,6 +50,8 @@ def apply_records(generation: Path | None, records: list[Record]) -> int:
     if not records:
         return 0
     ix = open_index(generation)
+    assert generation is not None  # open_index raised otherwise
+    before = set(os.listdir(generation))
     try:
         writer = ix.writer()
     except Exception as error:
@@ -62,11 +67,17 @@ def apply_records(generation: Path | None, records: list[Record]) -> int:
             written += 1
         writer.commit(mergetype=_merge_when_many)
     except BaseException as error:
-        writer.cancel()
+        with suppress(Exception):  # a writer that failed inside commit() is already closed
+            writer.cancel()
         if isinstance(error, Exception):
             log.exception("search: writing to %s failed", generation)
             raise SearchUnavailable("corrupt", f"write failed: {error!r}") from error
         raise
+    # whoosh does not fsync; the caller may delete queued writes next, so make this commit last.
+    for name in set(os.listdir(generation)) - before:
+        with suppress(FileNotFoundError):
+            fsync_path(generation / name)
+    fsync_path(generation)
     return written
 
 
