@@ -90,6 +90,7 @@ def _init_search(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from market.accounts.views import bp as accounts_bp
     from market.admin.views import bp as admin_bp
+    from market.certificates.views import bp as certificates_bp
     from market.cli import register_commands
     from market.images.views import bp as images_bp
     from market.listings.views import bp as listings_bp
@@ -97,6 +98,15 @@ def _register_blueprints(app: Flask) -> None:
     from market.search.views import bp as search_bp
     from market.trades.views import bp as trades_bp
 
-    for bp in (main_bp, accounts_bp, admin_bp, images_bp, listings_bp, trades_bp, search_bp):
+    for bp in (
+        main_bp,
+        accounts_bp,
+        admin_bp,
+        images_bp,
+        listings_bp,
+        trades_bp,
+        search_bp,
+        certificates_bp,
+    ):
         app.register_blueprint(bp)
     register_commands(app)

@@ -91,9 +91,11 @@ def create_user_command(
 
 
 def _rebuild_index() -> int:
+    import os
+
     from market.search.views import rebuild_index
 
-    return rebuild_index()
+    return rebuild_index(procs=min(os.cpu_count() or 1, 4))
 
 
 @click.command("reindex")

@@ -31,7 +31,8 @@ def handle_domain_error(error: ListingError) -> ResponseReturnValue:
     """A refused step of a listing or trade: JSON for the API, else a message the user reads."""
     message = str(error.message)
     if _wants_json():
-        return jsonify(error=type(error).__name__, reason=message), error.status
+        code = getattr(error, "code", None) or type(error).__name__
+        return jsonify(error=code, reason=message), error.status
     if request.method == "POST" and error.status in (400, 409):
         flash(message, "error")
         back = urlsplit(request.referrer or "")

@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from market.accounts.models import User
+from market.certificates.models import StationKey, WipeCertificate
 from market.listings.models import Listing, ListingPhoto
 from market.orgs.models import Organization
 from market.trades.models import DomainEvent, Message, Rating, Report, Reservation
@@ -18,6 +19,8 @@ __all__ = [
     "Rating",
     "Report",
     "Reservation",
+    "StationKey",
     "User",
+    "WipeCertificate",
     "metadata",
 ]

@@ -115,6 +115,15 @@ def build_form(category: str, venue_choices: list[tuple[str, str]], **kwargs: An
                 description=item.hint or "",
             )
         setattr(CategoryForm, name, field)
+    from market.certificates.services import NEEDS_CERTIFICATE
+
+    if category in NEEDS_CERTIFICATE:
+        CategoryForm.certificate_id = StringField(  # type: ignore[attr-defined]
+            _l("数据清除证书编号"),
+            validators=[Optional(), Length(min=36, max=36, message=_l("证书编号为36位。"))],
+            description=_l("寄卖店清除数据后给您的证书编号；也可由店员清除时直接关联本物品。"),
+            render_kw={"spellcheck": "false", "autocapitalize": "off"},
+        )
     form = CategoryForm(**kwargs)
     form.venue.choices = venue_choices
     form.question_fields = [getattr(form, f"q_{q.key}") for q in checklist.questions]  # type: ignore[attr-defined]

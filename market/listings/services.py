@@ -166,8 +166,17 @@ def _add_photos(
 
 
 def _publish(*, session: Session, listing: Listing, now: datetime) -> None:
+    from market.certificates.services import NEEDS_CERTIFICATE, passed_certificate_of
+
     if photo_count(session=session, listing_id=listing.id or 0) == 0:
         raise ListingError(_l("发布前请至少上传一张照片。"), field="photos")
+    if listing.category in NEEDS_CERTIFICATE and not passed_certificate_of(
+        session=session, listing_id=listing.id or 0
+    ):
+        raise ListingError(
+            _l("按 GB 46864-2025，此类设备须先清除个人数据：请到寄卖店清除并关联证书后再发布。"),
+            field="certificate_id",
+        )
     listing.status = Status.ACTIVE.value
     listing.published_at = listing.published_at or now
     listing.expires_at = now + LIFETIME
@@ -181,8 +190,9 @@ def create_listing(
     photos: list[bytes],
     store: ImageStore,
     publish: bool,
+    certificate_id: str | None = None,
 ) -> Listing:
-    """Create a draft, or publish it at once when it has photos."""
+    """Create a draft, or publish it at once when it has photos (and a certificate if needed)."""
     clean, grade = validate(session=session, data=data)
     listing = Listing(
         owner_id=owner.id or 0,
@@ -196,11 +206,28 @@ def create_listing(
     session.add(listing)
     session.flush()
     _add_photos(session=session, listing=listing, uploads=photos, store=store)
+    _attach_certificate(session=session, listing=listing, user=owner, certificate_id=certificate_id)
     session.flush()
     if publish:
         _publish(session=session, listing=listing, now=utcnow())
     session.commit()
     return listing
+
+
+def _attach_certificate(
+    *, session: Session, listing: Listing, user: User, certificate_id: str | None
+) -> None:
+    if not certificate_id or not certificate_id.strip():
+        return
+    from market.certificates.errors import CertificateRejected
+    from market.certificates.services import attach_certificate
+
+    try:
+        attach_certificate(
+            session=session, listing=listing, user=user, certificate_id=certificate_id
+        )
+    except CertificateRejected as error:
+        raise ListingError(error.message, field="certificate_id") from error
 
 
 def update_listing(
@@ -213,6 +240,7 @@ def update_listing(
     remove_photo_ids: list[int],
     store: ImageStore,
     publish: bool,
+    certificate_id: str | None = None,
 ) -> Listing:
     """Edit a listing; a reserved one only takes a new description."""
     listing = get_listing(session=session, listing_id=listing_id, for_update=True)
@@ -235,6 +263,7 @@ def update_listing(
             )
         )
     _add_photos(session=session, listing=listing, uploads=photos, store=store)
+    _attach_certificate(session=session, listing=listing, user=user, certificate_id=certificate_id)
     session.flush()
     if publish or listing.status == Status.ACTIVE:
         _publish(session=session, listing=listing, now=utcnow())

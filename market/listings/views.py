@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlmodel import Session
 
 from market.accounts.models import User
+from market.certificates.services import passed_certificate_of
 from market.db import get_session
 from market.images.errors import ImageRejected
 from market.images.store import ImageStore
@@ -81,6 +82,7 @@ def create(category: str) -> ResponseReturnValue:
                 photos=_uploads(),
                 store=_store(),
                 publish=request.form.get("action") != "draft",
+                certificate_id=request.form.get("certificate_id"),
             )
         except (ListingError, ImageRejected) as error:
             session.rollback()
@@ -122,6 +124,7 @@ def edit(listing_id: int) -> ResponseReturnValue:
                 ],
                 store=_store(),
                 publish=request.form.get("action") == "publish",
+                certificate_id=request.form.get("certificate_id"),
             )
         except (ListingError, ImageRejected) as error:
             session.rollback()
@@ -178,6 +181,7 @@ def show(listing_id: int) -> ResponseReturnValue:
         venue_label=venues.label(session=session, venue=listing.venue),
         seller_trades=trades.completed_trades(session=session, user_id=listing.owner_id),
         seller_rating=trades.ratings_summary(session=session, user_id=listing.owner_id),
+        certificate=passed_certificate_of(session=session, listing_id=listing_id),
     )
 
 

@@ -59,6 +59,8 @@ SCHEMA = fields.Schema(
     id=fields.KEYWORD(stored=True, unique=True, scorable=True),
     title=fields.TEXT(analyzer=ANALYZER, stored=True, phrase=False),
     description=fields.TEXT(analyzer=ANALYZER, stored=True, phrase=False),
+    # The category's own words, so 手机 finds an "iPhone 12" listed under 电子产品/手机.
+    keywords=fields.TEXT(analyzer=ANALYZER, stored=False, phrase=False),
     # "grade:A+", "category:电子产品", "category:电子产品/手机"...: a posting list per filter value.
     # Scorable, because whoosh stats the disk for every posting of a field without lengths.
     tags=fields.KEYWORD(commas=True, scorable=True),
@@ -186,6 +188,7 @@ class Record:
             "id": str(self.id),
             "title": self.title,
             "description": self.description,
+            "keywords": " ".join(self.category.split("/")),
             "tags": ",".join(tags),
             "owner": str(self.owner_id),
             "row": _ROW.pack(self.id, self.published, self.price_fen),

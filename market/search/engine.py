@@ -2,7 +2,8 @@
 
 Relevance is deliberately plain, because listing texts are short and sellers repeat words: a
 listing with every typed word in its title comes first, then one with some of them in its
-title, then one matched by its description only; within each tier, newest first.
+title, then one matched only by its description or its category's words; within each tier,
+newest first.
 
 Facet counts are disjunctive: each facet counts the matches under every filter except its own,
 so the page can show what picking another grade or street would give.
@@ -143,19 +144,24 @@ def _text_bits(view: SegmentView, groups: Sequence[QueryGroup]) -> tuple[int, in
     matched, title_all, title_any = everything, everything, 0
     for group in groups:
         in_title = view.term("title", group.whole)
-        anywhere = in_title | view.term("description", group.whole)
+        anywhere = in_title | _body(view, group.whole)
         if group.parts:
             parts_title, parts_anywhere = everything, everything
             for part in group.parts:
                 part_title = view.term("title", part)
                 parts_title &= part_title
-                parts_anywhere &= part_title | view.term("description", part)
+                parts_anywhere &= part_title | _body(view, part)
             in_title |= parts_title
             anywhere |= parts_anywhere
         matched &= anywhere
         title_all &= in_title
         title_any |= in_title
     return matched, title_all, title_any
+
+
+def _body(view: SegmentView, term: str) -> int:
+    """Documents with `term` in the description or among their category's words."""
+    return view.term("description", term) | view.term("keywords", term)
 
 
 def _status_bits(view: SegmentView, statuses: frozenset[str]) -> int:

@@ -48,15 +48,18 @@ def _rebuild_in_background() -> None:
     threading.Thread(target=work, name="search-rebuild", daemon=True).start()
 
 
-def rebuild_index() -> int:
-    """Rebuild the app's index from every listing in the database."""
+def rebuild_index(procs: int = 1) -> int:
+    """Rebuild the app's index from every listing in the database.
+
+    `procs` > 1 forks whoosh writer processes: for commands, never inside a web worker.
+    """
     from sqlmodel import Session
 
     from market.db import get_engine
     from market.listings.indexing import documents
 
     with Session(get_engine()) as session:
-        return int(_index().rebuild(documents(session)))
+        return int(_index().rebuild(documents(session), procs=procs))
 
 
 def _thumb_url(key: str, size: int = 320) -> str | None:

@@ -119,7 +119,8 @@ def write_generation(
             writer.add_document(**Record.tombstone(listing_id).whoosh_fields())
         writer.commit()
     except BaseException:
-        writer.cancel()
+        with suppress(Exception):
+            writer.cancel()
         raise
     return len(seen)
 

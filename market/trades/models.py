@@ -98,6 +98,10 @@ class Report(SQLModel, table=True):
     reason: str = Field(max_length=24)
     text: str = Field(max_length=2000)
     photo_key: str | None = Field(default=None, max_length=64)
+    # For "personal data not cleared": the listing's wipe certificate, for the regulator.
+    certificate_id: str | None = Field(
+        default=None, max_length=36, foreign_key="wipe_certificates.id"
+    )
     status: str = Field(default="open", max_length=12, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -41,7 +41,14 @@ def file_report(
 
         assert store is not None
         photo_key = save_photo(store, photo)
+    certificate_id = None
+    if listing_id is not None and reason == ReportReason.DATA_NOT_CLEARED:
+        from market.certificates.services import passed_certificate_of
+
+        certificate = passed_certificate_of(session=session, listing_id=listing_id)
+        certificate_id = certificate.id if certificate else None
     report = Report(
+        certificate_id=certificate_id,
         reporter_id=reporter.id or 0,
         listing_id=listing_id,
         user_id=user_id,

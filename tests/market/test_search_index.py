@@ -97,11 +97,12 @@ def ids(page: Any) -> list[int]:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("手机", {1, 7}),  # 7 only says 手机 in its description; 2 is a phone but never says so
+        # 7 says 手机 only in its description; 2 never says it but is listed under 电子产品/手机
+        ("手机", {1, 2, 7}),
         ("小米 手机", {1}),
         ("数学", {4}),
         ("iphone", {2}),
-        ("自行车", {3}),
+        ("自行车", {3, 5, 8}),  # 5 and 8 never say it but are listed under 运动/自行车
         ("小米", {1, 5}),
         ("IPHONE", {2}),
         ("ｉＰｈｏｎｅ", {2}),  # full-width letters from a Chinese keyboard
@@ -184,10 +185,28 @@ def test_an_empty_query_lists_everything_newest_first(index: SearchIndex) -> Non
     assert ids(page) == sorted((doc["id"] for doc in CATALOG), reverse=True)
 
 
-def test_relevance_puts_title_matches_before_description_matches(index: SearchIndex) -> None:
-    # 7 is the newest, but only its description mentions 手机.
-    assert ids(index.search("手机"))[-1] == 7
-    assert ids(index.search("手机", sort="newest"))[0] == 7
+def test_relevance_puts_title_matches_before_description_matches(
+    tmp_path: Path, open_index: OpenIndex
+) -> None:
+    index = open_index(tmp_path / "search")
+    index.rebuild(
+        [
+            listing("台灯 LED", id=1),
+            listing("旧书 一箱", id=2, description="附赠一个台灯"),  # the newest
+        ]
+    )
+    assert ids(index.search("台灯")) == [1, 2]
+    assert ids(index.search("台灯", sort="newest")) == [2, 1]
+
+
+def test_a_listing_is_found_by_its_category_words_after_the_title_matches(
+    index: SearchIndex,
+) -> None:
+    # The iPhone (2) never says 手机 but is listed under 电子产品/手机; it ranks with the
+    # description-only match (7) below the listing that says 手机 in its title (1).
+    assert ids(index.search("手机")) == [1, 7, 2]
+    assert ids(index.search("iphone 手机")) == [2]
+    assert ids(index.search("电子产品", category="电子产品/手机")) == [2, 1]
 
 
 def test_facets_count_the_whole_matching_set_not_just_the_page(index: SearchIndex) -> None:
@@ -432,7 +451,7 @@ def test_a_missing_index_is_reported_and_search_raises_until_rebuilt(
     assert index.status().state == "missing"
     assert index.upsert([listing("收音机", id=600)]) == "queued"  # kept for the rebuild
     index.rebuild(CATALOG)
-    assert index.search("手机").total == 2 and ids(index.search("收音机")) == [600]
+    assert index.search("手机").total == 3 and ids(index.search("收音机")) == [600]
 
 
 def _segment_files(index: SearchIndex) -> list[Path]:
@@ -480,7 +499,7 @@ def test_a_damaged_index_is_reported_until_a_rebuild_repairs_it(
     index = open_index(tmp_path / "search")
     index.rebuild(CATALOG)
     warm = open_index(index.path)  # a worker that had the index open when the damage came
-    assert warm.search("手机").total == 2
+    assert warm.search("手机").total == 3
     damage(index)
     cold = open_index(index.path)  # a worker started afterwards
     with pytest.raises(SearchUnavailable) as raised:
@@ -494,7 +513,7 @@ def test_a_damaged_index_is_reported_until_a_rebuild_repairs_it(
         warm.search("手机")
     index.rebuild(CATALOG)
     for who in (cold, warm, index):
-        assert set(ids(who.search("手机"))) == {1, 7}
+        assert set(ids(who.search("手机"))) == {1, 2, 7}
         assert ids(who.search("收音机")) == [700]
 
 
@@ -521,7 +540,9 @@ def _reference(docs: dict[int, dict[str, Any]], query: str, **f: Any) -> tuple[l
         return group.whole in words or bool(group.parts) and set(group.parts) <= words
 
     def passes(doc: dict[str, Any], skip: str = "") -> bool:
-        text = set(terms(doc["title"])) | set(terms(doc["description"]))
+        # A word counts in the title, the description or the words of the category path.
+        category_words = " ".join(doc["category"].split("/"))
+        text = {*terms(doc["title"]), *terms(doc["description"]), *terms(category_words)}
         cats = {doc["category"], doc["category"].split("/")[0]}
         return (
             doc["status"] == "active"
@@ -579,7 +600,7 @@ def test_results_facets_and_pages_agree_with_a_plain_model_across_segments(
         index.delete([n])
         del docs[n]
 
-    for query, filters in [
+    cases: list[tuple[str, dict[str, Any]]] = [
         ("", {}),
         ("手机", {}),
         ("小米 手机", {"sort": "newest"}),
@@ -587,7 +608,11 @@ def test_results_facets_and_pages_agree_with_a_plain_model_across_segments(
         ("九成新", {"sort": "price_desc", "grade": ["A", "C"]}),
         ("", {"category": "电子产品", "sort": "price_asc", "min_price": 500, "max_price": 2500}),
         ("自提", {"street": "华苑", "category": "家具"}),
-    ]:
+        ("平板 九成新", {}),  # 平板 is only ever a category word here
+        ("电子产品 自提", {"sort": "price_desc"}),
+        ("家具 书桌", {}),
+    ]
+    for query, filters in cases:
         expected, grades = _reference(docs, query, **filters)
         pages = [index.search(query, page=p, per_page=7, **filters) for p in range(1, 40)]
         assert [i for page in pages for i in ids(page)] == expected, (query, filters)
