@@ -13,6 +13,7 @@ from credit.identifiers import uscc_check_character
 from market.accounts import services as accounts
 from market.accounts.models import User
 from market.db import utcnow
+from market.demo_certificates import certify_devices, grade_listing
 from market.demo_data import ACCOUNTS, ITEMS, ORGANIZATIONS
 from market.images.processing import save_photo
 from market.images.store import ImageStore
@@ -102,14 +103,17 @@ def seed_demo(*, session: Session, images: ImageStore) -> list[tuple[str, str, s
                 home_street=list(STREETS)[i * 2],
             )
         )
-    _seed_items(session=session, images=images, sellers=sellers)
+    listings = _seed_items(session=session, images=images, sellers=sellers)
+    staff = next(u for u in users if u.role == "shop_staff")
+    certify_devices(session=session, staff=staff, listings=listings)
     return logins
 
 
-def _seed_items(*, session: Session, images: ImageStore, sellers: list[User]) -> None:
+def _seed_items(*, session: Session, images: ImageStore, sellers: list[User]) -> list[Listing]:
     rng = random.Random(2026)
     now = utcnow()
     streets = list(STREETS)
+    listings: list[Listing] = []
     for index, (category, title, description, mode, price, grade) in enumerate(ITEMS):
         seller = sellers[index % len(sellers)]
         published = now - timedelta(hours=index * 7 + rng.randrange(6))
@@ -129,7 +133,10 @@ def _seed_items(*, session: Session, images: ImageStore, sellers: list[User]) ->
         )
         session.add(listing)
         session.flush()
+        grade_listing(listing)
+        listings.append(listing)
         for position in range(1 + index % 3):
             key = save_photo(images, demo_picture(category, seed=index * 10 + position))
             session.add(ListingPhoto(listing_id=listing.id or 0, position=position, image_key=key))
     session.commit()
+    return listings

@@ -39,6 +39,18 @@ def test_seed_demo_loads_a_living_marketplace(app: Flask, runner: FlaskCliRunner
     picture = app.test_client().get(f"/images/{photo.image_key}/320.webp")
     assert picture.status_code == 200 and picture.mimetype == "image/webp"
     assert "immutable" in picture.headers["Cache-Control"]
+    with app_session(app) as session:
+        from market.certificates.services import (
+            NEEDS_CERTIFICATE,
+            passed_certificate_of,
+            signature_verifies,
+        )
+
+        devices = [x for x in session.exec(select(Listing)) if x.category in NEEDS_CERTIFICATE]
+        assert devices and all(x.condition and x.disclosures for x in devices)
+        for device in devices:
+            certificate = passed_certificate_of(session=session, listing_id=device.id or 0)
+            assert certificate and signature_verifies(session=session, certificate=certificate)
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "not loaded" in again.output
 
