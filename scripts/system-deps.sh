@@ -6,6 +6,13 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || missing+=(fonts-wqy-microhei)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null || missing+=(postgresql)
+# The wipe agent's tests: ext4 on loop devices, device-mapper error targets, a second
+# verifier of signatures (openssl) and of the certificate PDF (pdftotext, pdftoppm).
+command -v mkfs.ext4 > /dev/null || missing+=(e2fsprogs)
+command -v losetup > /dev/null || missing+=(mount)
+command -v dmsetup > /dev/null || missing+=(dmsetup)
+command -v openssl > /dev/null || missing+=(openssl)
+command -v pdftotext > /dev/null || missing+=(poppler-utils)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
