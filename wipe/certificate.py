@@ -1,9 +1,9 @@
 """The wipe certificate: its schema, canonical form, Ed25519 signature and issuance.
 
 This module is the one definition of the certificate; the marketplace imports `verify_certificate`
-from here. The signature covers the UTF-8 bytes of
-`json.dumps(certificate_without_signature, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`,
-so any Ed25519 tool (openssl, libsodium) can check it against those bytes.
+from here. The signature covers the UTF-8 bytes of `json.dumps(certificate_without_signature,
+sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, so any Ed25519 tool (openssl,
+libsodium) can check it against those bytes.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ RESULTS = ("passed", "failed", "aborted")
 DESTINATIONS = ("resale", "recycling")
 VERIFY_MODES = ("full", "sample", "none")
 
+# fmt: off
 _STR, _OPT_STR = (str,), (str, type(None))
 _INT, _NUM = (int,), (int, float)
 REPORT_FIELDS: dict[str, tuple[type, ...]] = {
@@ -64,6 +65,7 @@ VERIFICATION_FIELDS: dict[str, tuple[type, ...]] = {
     "mismatches": _INT,
 }
 ERROR_FIELDS: dict[str, tuple[type, ...]] = {"offset": _INT, "length": _INT, "error": _STR}
+# fmt: on
 ISSUED_FIELDS = ("certificate_id", "schema", "tool", "host", "signature")
 
 
@@ -165,8 +167,9 @@ def _check_honesty(report: dict[str, Any]) -> None:
             raise ReportInvalid("level", "overwriting flash media is Clear, never Purge")
         if media != "hdd" or report["passes"]:
             raise ReportInvalid(
-                "level", "a host overwrite is Clear, never Purge (only a hard disk's firmware "
-                "overwrite, with no host passes, is Purge)"
+                "level",
+                "a host overwrite is Clear, never Purge (only a hard disk's firmware "
+                "overwrite, with no host passes, is Purge)",
             )
     if technique == "overwrite" and level == "clear" and not report["passes"]:
         raise ReportInvalid("passes", "an overwrite must list its passes")
@@ -265,8 +268,13 @@ def verify_certificate(cert: dict[str, Any], public_key_pem: bytes | str) -> Non
 def _check_issued(cert: dict[str, Any]) -> None:
     if cert.get("schema") != SCHEMA:
         raise CertificateInvalid("unsupported_schema", f"unknown schema {cert.get('schema')!r}")
+    tool = cert.get("tool")
     try:
         uuid.UUID(str(cert.get("certificate_id")))
+        if not isinstance(cert.get("host"), str) or not isinstance(tool, dict):
+            raise ValueError("host and tool are required")
+        if not all(isinstance(tool.get(k), str) for k in ("name", "version")):
+            raise ValueError("tool needs a name and a version")
         validate_report(cert)
     except (ReportInvalid, ValueError) as exc:
         raise CertificateInvalid("bad_format", f"signed but malformed: {exc}") from None
@@ -282,12 +290,14 @@ def issue_certificate(
 ) -> tuple[dict[str, Any], Path]:
     """Validate, sign and store a certificate, render its PDF, queue it and try one upload."""
     from wipe.keys import load_private_key
-    from wipe.outbox import Outbox, resolve_token, write_atomic
+    from wipe.outbox import Outbox, resolve_token, upload_url, write_atomic
     from wipe.pdf import render_certificate_pdf
 
     if any(name in report for name in ISSUED_FIELDS):
         raise ReportInvalid("report", f"must not carry {', '.join(ISSUED_FIELDS)}: they are issued")
     validate_report(report)
+    if market_url:
+        upload_url(market_url)  # a malformed URL is a usage error, found before anything is signed
     private_key = load_private_key(key_dir)
     cert = copy.deepcopy(report)
     cert["certificate_id"] = str(uuid.uuid4())

@@ -11,6 +11,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+
+from market.accounts.models import Role, User
+from market.certificates.errors import CertificateRejected
+from market.certificates.models import StationKey, WipeCertificate
+from market.db import utcnow
+from market.listings.models import Listing
 from wipe.certificate import (
     CertificateInvalid,
     canonical_bytes,
@@ -18,12 +24,6 @@ from wipe.certificate import (
     load_public_key_pem,
     verify_certificate,
 )
-
-from market.accounts.models import Role, User
-from market.certificates.errors import CertificateRejected
-from market.certificates.models import StationKey, WipeCertificate
-from market.db import utcnow
-from market.listings.models import Listing
 
 # Categories whose listings must carry a passed wipe certificate (GB 46864-2025).
 NEEDS_CERTIFICATE = {
