@@ -68,7 +68,7 @@ def _init_extensions(app: Flask) -> None:
         from market.accounts.models import User
         from market.db import get_session
 
-        if not user_id.isdigit():
+        if not user_id.isdecimal():
             return None
         user = get_session().get(User, int(user_id))
         return user if user is not None and user.is_active else None
@@ -88,6 +88,16 @@ def _init_search(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from werkzeug.routing import IntegerConverter
+
+    class BoundedInt(IntegerConverter):
+        """Ids fit the databases' 32-bit integer columns; larger ones are simply not found."""
+
+        def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = BoundedInt
     from market.accounts.views import bp as accounts_bp
     from market.admin.views import bp as admin_bp
     from market.certificates.views import bp as certificates_bp

@@ -95,7 +95,11 @@ class Target:
                 raise DeviceRefused(path, describe_os_error("open", exc)) from exc
             self.direct = False
             self.fd_direct = os.open(path, flags)
-        self.fd_plain = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        try:
+            self.fd_plain = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        except OSError as exc:
+            os.close(self.fd_direct)
+            raise DeviceRefused(path, describe_os_error("open", exc)) from exc
         self.size = os.lseek(self.fd_plain, 0, os.SEEK_END)
         # O_DIRECT needs offsets and lengths in logical blocks; files are safe at a page.
         self.align = max(block_size, 512) if self.is_block else 4096

@@ -82,6 +82,7 @@ class Filler:
     key: bytes = field(default=b"", repr=False)
     nonce: bytes = field(default=b"", repr=False)
     _zeros: bytes = field(default=b"", repr=False)
+    _constant: bytes = field(default=b"", repr=False)
 
     @classmethod
     def for_pass(cls, pattern: Pattern) -> Filler:
@@ -108,7 +109,9 @@ class Filler:
     def expected(self, offset: int, length: int) -> bytes:
         """Return the bytes the pass wrote at [offset, offset + length), for verification."""
         if self.pattern.byte is not None:
-            return bytes([self.pattern.byte]) * length
+            if len(self._constant) != length:  # chunks mostly share one length: build it once
+                self._constant = bytes([self.pattern.byte]) * length
+            return self._constant
         skip = offset % _AES_BLOCK
         stream = self._encryptor(offset - skip).update(self._zero(length + skip))
         return stream[skip:] if skip else stream

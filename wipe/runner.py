@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import FrameType
 
@@ -45,7 +45,6 @@ class EraseOutcome:
     aborted: bool
     planned_passes: int = 0
     refused: str | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def erase(target: Target, passes: Sequence[Pattern], verify_mode: str, *,

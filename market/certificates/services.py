@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -132,6 +133,10 @@ def accept_certificate(
     """
     if not isinstance(body, dict) or not isinstance(body.get("certificate_id"), str):
         raise CertificateRejected(_l("证书格式不正确。"), code="bad_format")
+    try:
+        certificate_id = str(uuid.UUID(body["certificate_id"]))
+    except ValueError as exc:
+        raise CertificateRejected(_l("证书格式不正确。"), code="bad_format") from exc
     key_id = (
         (body.get("signature") or {}).get("key_id")
         if isinstance(body.get("signature"), dict)
@@ -153,21 +158,27 @@ def accept_certificate(
             _l("证书签名无效：内容被改动或格式不正确。"), code=error.reason, status=400
         ) from error
     digest = hashlib.sha256(canonical_bytes(body)).hexdigest()
-    existing = session.get(WipeCertificate, body["certificate_id"])
+    existing = session.get(WipeCertificate, certificate_id)
     if existing is not None:
         if existing.body_sha256 == digest:
             return existing, False
         raise CertificateRejected(_l("同一证书编号已上传过不同内容。"), code="conflict", status=409)
+    # "passed" on the marketplace means cleared AND verified: an unverified overwrite
+    # (custom profile, --verify none) proves nothing a buyer can rely on.
+    verification = body.get("verification") if isinstance(body.get("verification"), dict) else {}
+    result = str(body.get("result", ""))
+    if result == "passed" and (verification or {}).get("result") != "passed":
+        result = "unverified"
     listing_id = body.get("listing_id")
     listing = session.get(Listing, listing_id) if isinstance(listing_id, int) else None
     certificate = WipeCertificate(
-        id=body["certificate_id"],
+        id=certificate_id,
         organization_id=station.organization_id,
         station_key_id=signer.id or 0,
         listing_id=listing.id if listing else None,
         body=body,
         body_sha256=digest,
-        result=str(body.get("result", "")),
+        result=result,
         level=str(body.get("level", "")),
         device_model=str((body.get("device") or {}).get("model") or "")[:120],
         finished_at=_parse_time(body.get("finished_at")),
@@ -175,9 +186,16 @@ def accept_certificate(
     session.add(certificate)
     try:
         session.commit()
-    except IntegrityError:  # a concurrent upload of the same id won
+    except IntegrityError as exc:  # a concurrent upload of the same id won: answer as it did
         session.rollback()
-        return accept_certificate(session=session, station=station, body=body)
+        existing = session.get(WipeCertificate, certificate_id)
+        if existing is None:
+            raise
+        if existing.body_sha256 != digest:
+            raise CertificateRejected(
+                _l("同一证书编号已上传过不同内容。"), code="conflict", status=409
+            ) from exc
+        return existing, False
     return certificate, True
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -24,6 +25,17 @@ YES_NO = [
 ]  # type: ignore[arg-type]
 
 
+class MoneyField(DecimalField):
+    """An amount of yuan with two decimals; Infinity and NaN are not amounts."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        amount: Decimal | None = getattr(self, "data", None)
+        if amount is not None and not amount.is_finite():
+            self.data = None
+            raise ValueError(str(_l("请输入有效的金额。")))
+
+
 class ListingForm(FlaskForm):
     title = StringField(
         _l("标题"),
@@ -42,7 +54,7 @@ class ListingForm(FlaskForm):
         default=Mode.SELL.value,
         validators=[InputRequired(message=_l("请选择交易方式。"))],
     )
-    price = DecimalField(
+    price = MoneyField(
         _l("价格（元）"),
         places=2,
         validators=[
@@ -51,7 +63,7 @@ class ListingForm(FlaskForm):
         ],
         render_kw={"inputmode": "decimal", "step": "0.01", "min": "0"},
     )
-    deposit = DecimalField(
+    deposit = MoneyField(
         _l("押金（元，仅租赁）"),
         places=2,
         validators=[
@@ -149,7 +161,6 @@ def to_input(form: ListingForm, category: str) -> ListingInput:
 
 def form_data_of(listing: Any) -> dict[str, Any]:
     """Field values to pre-fill the form when editing `listing`."""
-    from decimal import Decimal
 
     data: dict[str, Any] = {
         "title": listing.title,

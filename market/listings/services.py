@@ -53,7 +53,7 @@ def _clean_disclosures(category: str, raw: dict[str, Any]) -> dict[str, Any]:
             cleaned[item.key] = text
         elif item.kind in ("percent", "number"):
             upper = 100 if item.kind == "percent" else 200
-            if not text.isdigit() or not 0 <= int(text) <= upper:
+            if not text.isdecimal() or not 0 <= int(text) <= upper:
                 raise ListingError(
                     _l("请填写 0 到 %(n)d 之间的整数。", n=upper), field=f"d_{item.key}"
                 )

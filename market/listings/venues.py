@@ -31,7 +31,7 @@ def is_valid(*, session: Session, venue: str) -> bool:
     if venue == ONLINE:
         return True
     prefix, _, raw_id = venue.partition(":")
-    if prefix not in KIND_OF_PREFIX or not raw_id.isdigit():
+    if prefix not in KIND_OF_PREFIX or not raw_id.isdecimal():
         return False
     org = session.get(Organization, int(raw_id))
     return org is not None and org.kind == KIND_OF_PREFIX[prefix].value
@@ -55,5 +55,5 @@ def label(*, session: Session, venue: str) -> str:
     if venue == ONLINE:
         return str(LABELS["online"])
     prefix, _, raw_id = venue.partition(":")
-    org = session.get(Organization, int(raw_id)) if raw_id.isdigit() else None
+    org = session.get(Organization, int(raw_id)) if raw_id.isdecimal() else None
     return f"{LABELS.get(prefix, prefix)} · {org.name}" if org else venue

@@ -120,7 +120,7 @@ def edit(listing_id: int) -> ResponseReturnValue:
                 data=to_input(form, listing.category),
                 photos=_uploads(),
                 remove_photo_ids=[
-                    int(i) for i in request.form.getlist("remove_photo") if i.isdigit()
+                    int(i) for i in request.form.getlist("remove_photo") if i.isdecimal()
                 ],
                 store=_store(),
                 publish=request.form.get("action") == "publish",

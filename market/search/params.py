@@ -52,7 +52,7 @@ def _int(raw: str, name: str, errors: dict[str, str], *, low: int, high: int) ->
     text = raw.strip()
     if not text:
         return None
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not text.isdecimal() or not low <= int(text) <= high:
         errors[name] = str(
             _l("%(name)s 需为 %(low)d 到 %(high)d 之间的整数。", name=name, low=low, high=high)
         )

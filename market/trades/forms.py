@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DecimalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from market.listings.forms import MoneyField
 from market.trades.models import ReportReason
 
 REPORT_LABELS = {
@@ -68,7 +69,7 @@ class RatingForm(FlaskForm):
 
 
 class ReturnForm(FlaskForm):
-    deposit_returned = DecimalField(
+    deposit_returned = MoneyField(
         _l("退还押金（元）"),
         places=2,
         validators=[InputRequired(message=_l("请填写退还的押金。")), NumberRange(min=0)],

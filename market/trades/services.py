@@ -33,7 +33,11 @@ def reserve_listing(*, session: Session, listing_id: int, buyer: User) -> Reserv
         raise TradeError(_l("不能预订自己发布的物品。"))
     claimed = session.execute(
         sa.update(Listing)
-        .where(col(Listing.id) == listing_id, col(Listing.status) == Status.ACTIVE.value)
+        .where(
+            col(Listing.id) == listing_id,
+            col(Listing.status) == Status.ACTIVE.value,
+            or_(col(Listing.expires_at).is_(None), col(Listing.expires_at) > utcnow()),
+        )
         .values(status=Status.RESERVED.value, updated_at=utcnow())
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]

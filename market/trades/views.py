@@ -232,11 +232,16 @@ def dispute(reservation_id: int) -> ResponseReturnValue:
     )
 
 
+def _id_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdecimal() and 0 < int(raw) < 2**31 else None
+
+
 @bp.route("/report", methods=["GET", "POST"])
 @login_required
 def report() -> ResponseReturnValue:
-    listing_id = request.args.get("listing", type=int)
-    user_id = request.args.get("user", type=int)
+    listing_id = _id_arg("listing")
+    user_id = _id_arg("user")
     if (listing_id is None) == (user_id is None):
         abort(404)
     form = ReportForm()

@@ -285,3 +285,39 @@ def test_a_data_not_cleared_report_carries_the_certificate(
     with app_session(app) as session:
         report = session.exec(select(Report)).one()
     assert report.certificate_id == body["certificate_id"]
+
+
+def test_an_upper_case_certificate_id_is_found_under_its_normal_form(
+    client: FlaskClient, station: tuple[Ed25519PrivateKey, str]
+) -> None:
+    key, token = station
+    upper = str(uuid.uuid4()).upper()
+    assert _upload(client, token, signed(key, certificate_id=upper)).status_code == 201
+    assert client.get(f"/api/v1/certificates/{upper.lower()}").status_code == 200
+    assert client.get(f"/certificates/{upper}").status_code == 200
+
+
+def test_an_unverified_overwrite_does_not_unlock_a_device_listing(
+    app: Flask, client: FlaskClient, station: tuple[Ed25519PrivateKey, str]
+) -> None:
+    from market.certificates.services import passed_certificate_of
+
+    key, token = station
+    with app.app_context(), app_session(app) as session:
+        phone = make_listing(session, make_user(session), category="电子产品/手机")
+    skipped = {
+        "mode": "none",
+        "coverage_percent": 0.0,
+        "bytes_verified": 0,
+        "subsections": None,
+        "seed": None,
+        "result": "skipped",
+        "mismatches": 0,
+    }
+    body = signed(key, listing_id=phone.id, profile="custom", verification=skipped)
+    assert _upload(client, token, body).status_code == 201
+    with app_session(app) as session:
+        assert passed_certificate_of(session=session, listing_id=phone.id or 0) is None
+    assert "已覆写但未校验" in client.get(f"/certificates/{body['certificate_id']}").get_data(
+        as_text=True
+    )

@@ -232,3 +232,12 @@ def test_the_expire_command_expires_due_listings(app: Flask) -> None:
     with app_session(app) as session:
         assert session.get(Listing, old.id).status == "expired"  # type: ignore[union-attr]
         assert session.get(Listing, fresh.id).status == "active"  # type: ignore[union-attr]
+
+
+def test_infinite_or_not_a_number_prices_are_refused(app: Flask, client: FlaskClient) -> None:
+    _login(app, client)
+    for price in ("Infinity", "sNaN", "NaN", "-Infinity"):
+        response = _post_listing(client, {**FURNITURE_FORM, "price": price})
+        assert response.status_code == 400, price
+    with app_session(app) as session:
+        assert session.exec(select(Listing)).all() == []

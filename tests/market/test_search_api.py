@@ -185,3 +185,13 @@ def test_reindex_command_rebuilds_from_the_database(app: Flask, client: FlaskCli
     result = app.test_cli_runner().invoke(args=["reindex"])
     assert result.exit_code == 0 and "indexed 5 listings" in result.output
     assert client.get("/api/v1/listings").json["total"] == 5
+
+
+def test_odd_numbers_and_huge_ids_are_answered_not_crashed_on(client: FlaskClient) -> None:
+    for args in ({"page": "²"}, {"min_price": "³"}, {"max_price": "¼"}):
+        response = client.get("/api/v1/listings", query_string=args)
+        assert response.status_code == 400 and response.json["reason"], args
+    assert client.get("/search", query_string={"min_yuan": "²"}).status_code == 400
+    for path in ("/listings/99999999999999999999", "/users/99999999999999999999",
+                 "/api/v1/listings/99999999999999999999"):
+        assert client.get(path).status_code == 404, path

@@ -182,3 +182,14 @@ def test_a_dispute_is_emitted_against_the_other_side(ctx: Session) -> None:
         seller.id,
         buyer.id,
     )
+
+
+def test_a_listing_past_its_sixty_days_cannot_be_reserved(ctx: Session) -> None:
+    from datetime import timedelta
+
+    from market.db import utcnow
+
+    seller, buyer, _ = _people(ctx)
+    old = make_listing(ctx, seller, expires_at=utcnow() - timedelta(minutes=1))
+    with pytest.raises(AlreadyReserved):
+        trades.reserve_listing(session=ctx, listing_id=old.id or 0, buyer=buyer)

@@ -16,7 +16,8 @@ import pytest
 
 from tests.wipe.conftest import MIB, REPO, read_raw, run
 from wipe.certificate import verify_certificate
-from wipe.devices import probe
+from wipe.devices import Device, probe
+from wipe.engine import ErrorRange, PassResult
 from wipe.keys import public_key_pem
 from wipe.patterns import RANDOM, ZERO, Filler
 from wipe.profiles import overwrite_plan
@@ -80,8 +81,6 @@ def test_each_profile_leaves_no_marker_of_the_filesystem_on_the_device(
 
 
 def test_gb46864_on_a_rotational_disk_writes_three_passes_one_random_and_samples() -> None:
-    from wipe.devices import Device
-
     disk = Device("/dev/sdb", "sdb", "ST1000LM024", "S2ZT", None, "ATA", None, "sata", "hdd",
                   True, False, False, 10**12, 512, 4096, False, None)
     plan = overwrite_plan("gb46864", disk)
@@ -93,9 +92,6 @@ def test_gb46864_on_a_rotational_disk_writes_three_passes_one_random_and_samples
 
 
 def test_the_report_names_standard_level_and_an_honest_result() -> None:
-    from wipe.devices import Device
-    from wipe.engine import ErrorRange, PassResult
-
     ssd = Device("/dev/sdc", "sdc", "MX100", "1433", None, "ATA", None, "sata", "ssd", False,
                  False, False, 512 * MIB, 512, 4096, False, None)
     plan = overwrite_plan("gb46864", ssd)
@@ -262,3 +258,16 @@ def test_the_same_device_twice_or_a_missing_one_is_refused(
     assert twice.returncode == 2 and "listed twice" in twice.stderr
     missing = agent("erase", "/dev/no-such-disk", "--profile", "nist-clear", *WHO, "--yes")
     assert missing.returncode == 2 and "no such device" in missing.stderr
+
+
+def test_without_a_station_key_nothing_is_erased(
+    loop_device: LoopFactory, agent: Agent, station: dict[str, Path],
+) -> None:
+    device = loop_device(4)
+    run("dd", "if=/dev/urandom", f"of={device}", "bs=1M", "count=4", "status=none")
+    before = read_raw(device)
+    for key in station["key_dir"].iterdir():
+        key.unlink()
+    done = agent("erase", device, "--profile", "nist-clear", *WHO, "--yes")
+    assert done.returncode == 2 and "wipe-agent keys init" in done.stderr
+    assert read_raw(device) == before

@@ -24,7 +24,7 @@ LoopFactory = Callable[..., str]
 class StopAfter:
     """A progress sink that runs `action` once, after the first chunk lands."""
 
-    def __init__(self, action: Callable[[], None]) -> None:
+    def __init__(self, action: Callable[[], object]) -> None:
         self.action, self.fired = action, False
 
     def start(self, phase: str, total: int) -> None:
