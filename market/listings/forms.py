@@ -26,7 +26,13 @@ YES_NO = [
 
 
 class MoneyField(DecimalField):
-    """An amount of yuan with two decimals; Infinity and NaN are not amounts."""
+    """An amount of yuan with two decimals, 0 to 1,000,000; Infinity and NaN are not amounts."""
+
+    def __init__(self, label: Any = None, validators: list[Any] | None = None, **kwargs: Any):
+        bounds = NumberRange(min=0, max=1_000_000, message=_l("价格需在 0 到 1,000,000 元之间。"))
+        kwargs.setdefault("places", 2)
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "step": "0.01", "min": "0"})
+        super().__init__(label, [*(validators or []), bounds], **kwargs)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         super().process_formdata(valuelist)
@@ -54,24 +60,8 @@ class ListingForm(FlaskForm):
         default=Mode.SELL.value,
         validators=[InputRequired(message=_l("请选择交易方式。"))],
     )
-    price = MoneyField(
-        _l("价格（元）"),
-        places=2,
-        validators=[
-            Optional(),
-            NumberRange(min=0, max=1_000_000, message=_l("价格需在 0 到 1,000,000 元之间。")),
-        ],
-        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0"},
-    )
-    deposit = MoneyField(
-        _l("押金（元，仅租赁）"),
-        places=2,
-        validators=[
-            Optional(),
-            NumberRange(min=0, max=1_000_000, message=_l("价格需在 0 到 1,000,000 元之间。")),
-        ],
-        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0"},
-    )
+    price = MoneyField(_l("价格（元）"), validators=[Optional()])
+    deposit = MoneyField(_l("押金（元，仅租赁）"), validators=[Optional()])
     street = SelectField(
         _l("交易街道"),
         choices=street_choices(blank=_l("请选择")),

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from market.listings.forms import MoneyField
 from market.trades.models import ReportReason
@@ -70,10 +70,7 @@ class RatingForm(FlaskForm):
 
 class ReturnForm(FlaskForm):
     deposit_returned = MoneyField(
-        _l("退还押金（元）"),
-        places=2,
-        validators=[InputRequired(message=_l("请填写退还的押金。")), NumberRange(min=0)],
-        render_kw={"inputmode": "decimal", "step": "0.01"},
+        _l("退还押金（元）"), validators=[InputRequired(message=_l("请填写退还的押金。"))]
     )
 
 
