@@ -58,6 +58,7 @@ def _init_extensions(app: Flask) -> None:
         "xunhuan.images", FilesystemImageStore(Path(app.config["DATA_DIR"]) / "images")
     )
     _init_search(app)
+    _init_credit(app)
 
     from flask_babel import lazy_gettext as _l
 
@@ -87,6 +88,16 @@ def _init_search(app: Flask) -> None:
     )
 
 
+def _init_credit(app: Flask) -> None:
+    """Deliver outbox events to the credit ledger after each commit that wrote one."""
+    from market.credit.services import key_from_config, track
+
+    key = key_from_config(app.config)
+    app.extensions.setdefault("xunhuan.session_setup", []).append(
+        lambda session: track(session, key)
+    )
+
+
 def _register_blueprints(app: Flask) -> None:
     from werkzeug.routing import IntegerConverter
 
@@ -102,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.admin.views import bp as admin_bp
     from market.certificates.views import bp as certificates_bp
     from market.cli import register_commands
+    from market.credit.views import bp as credit_bp
     from market.images.views import bp as images_bp
     from market.listings.views import bp as listings_bp
     from market.main.views import bp as main_bp
@@ -117,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
         trades_bp,
         search_bp,
         certificates_bp,
+        credit_bp,
     ):
         app.register_blueprint(bp)
     register_commands(app)

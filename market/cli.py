@@ -127,6 +127,50 @@ def expire_command() -> None:
     click.echo(f"expired {len(ids)} listings")
 
 
+@click.group("credit")
+def credit_group() -> None:
+    """The credit ledger: deliver outbox events, verify the chain, sign checkpoints."""
+
+
+@credit_group.command("deliver")
+@with_appcontext
+def credit_deliver_command() -> None:
+    """Append every undelivered trade and certificate event to the ledger (idempotent)."""
+    from market.credit.services import deliver_all, key_from_config
+
+    with Session(get_engine()) as session:
+        count = deliver_all(session=session, key=key_from_config(current_app.config))
+    click.echo(f"delivered {count} outbox events")
+
+
+@credit_group.command("verify")
+@with_appcontext
+def credit_verify_command() -> None:
+    """Walk the hash chain: print the head hash (exit 0) or the first broken entry (exit 1)."""
+    from market.credit.services import verify
+
+    with Session(get_engine()) as session:
+        result = verify(session=session)
+    if not result.ok:
+        click.echo(f"ledger broken at entry {result.first_broken_seq}: {result.reason}", err=True)
+        raise SystemExit(1)
+    click.echo(f"ledger intact; head {result.head_hash}")
+
+
+@credit_group.command("checkpoint")
+@with_appcontext
+def credit_checkpoint_command() -> None:
+    """Sign the ledger head with the Ed25519 key in the data dir (created 0600 on first use)."""
+    from pathlib import Path
+
+    from market.credit.services import checkpoint, load_private_key
+
+    key = load_private_key(Path(current_app.config["DATA_DIR"]) / "credit_checkpoint_key.pem")
+    with Session(get_engine()) as session:
+        row = checkpoint(session=session, private_key=key)
+        click.echo(f"checkpoint {row.id}: seq {row.seq} head {row.head_hash}")
+
+
 def register_commands(app: Flask) -> None:
     for command in (
         init_db_command,
@@ -134,6 +178,7 @@ def register_commands(app: Flask) -> None:
         create_user_command,
         reindex_command,
         listings_group,
+        credit_group,
     ):
         app.cli.add_command(command)
 

@@ -4,6 +4,12 @@ from sqlmodel import SQLModel
 
 from market.accounts.models import User
 from market.certificates.models import StationKey, WipeCertificate
+from market.credit.models import (
+    CreditCheckpoint,
+    CreditLedgerEntry,
+    CreditLedgerHead,
+    CreditPersonal,
+)
 from market.listings.models import Listing, ListingPhoto
 from market.orgs.models import Organization
 from market.trades.models import DomainEvent, Message, Rating, Report, Reservation
@@ -11,6 +17,10 @@ from market.trades.models import DomainEvent, Message, Rating, Report, Reservati
 metadata = SQLModel.metadata
 
 __all__ = [
+    "CreditCheckpoint",
+    "CreditLedgerEntry",
+    "CreditLedgerHead",
+    "CreditPersonal",
     "DomainEvent",
     "Listing",
     "ListingPhoto",

@@ -18,6 +18,7 @@ from market.certificates.errors import CertificateRejected
 from market.certificates.models import StationKey, WipeCertificate
 from market.db import utcnow
 from market.listings.models import Listing
+from market.trades.events import EventKind, emit
 from wipe.certificate import (
     CertificateInvalid,
     canonical_bytes,
@@ -184,6 +185,14 @@ def accept_certificate(
         finished_at=_parse_time(body.get("finished_at")),
     )
     session.add(certificate)
+    if result == "passed":
+        emit(
+            session=session,
+            kind=EventKind.WIPE_CERTIFICATE,
+            subject_user_id=None,
+            certificate_id=certificate_id,
+            organization_id=station.organization_id,
+        )
     try:
         session.commit()
     except IntegrityError as exc:  # a concurrent upload of the same id won: answer as it did

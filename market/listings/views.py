@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from market.accounts.models import User
 from market.certificates.services import passed_certificate_of
+from market.credit.views import badge as credit_badge
 from market.db import get_session
 from market.images.errors import ImageRejected
 from market.images.store import ImageStore
@@ -230,4 +231,5 @@ def profile(user_id: int) -> ResponseReturnValue:
         covers=covers,
         trades_count=trades.completed_trades(session=session, user_id=user_id),
         rating=trades.ratings_summary(session=session, user_id=user_id),
+        credit=credit_badge(session=session, user_id=user_id),
     )

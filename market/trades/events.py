@@ -1,4 +1,5 @@
-"""The one place trade events leave the marketplace: trades, ratings, cancellations, disputes.
+"""The one place trade events leave the marketplace: trades, ratings, cancellations, disputes,
+and accepted wipe certificates (about the shop, so without a subject user).
 
 `emit` writes the event into the outbox table in the caller's transaction, so an event exists
 exactly when the change that caused it was committed. The credit work reads the outbox.
@@ -19,13 +20,14 @@ class EventKind(StrEnum):
     RATING = "rating"
     CANCELLATION = "cancellation"
     DISPUTE_OPENED = "dispute_opened"
+    WIPE_CERTIFICATE = "wipe_certificate"  # a passed certificate accepted from a shop's station
 
 
 def emit(
     *,
     session: Session,
     kind: EventKind,
-    subject_user_id: int,
+    subject_user_id: int | None,
     counterparty_user_id: int | None = None,
     reservation_id: int | None = None,
     **payload: Any,

@@ -1,0 +1,1 @@
+"""The marketplace side of credit: the SQL ledger, the outbox intake, the credit pages."""

@@ -1,0 +1,104 @@
+"""The SQL implementation of `credit.ledger.LedgerRepository`.
+
+Appends happen inside the caller's transaction, after `lock_head()`: on PostgreSQL that is
+`SELECT ... FOR UPDATE` on the one-row head table, so a second writer waits and then reads
+the new head; on SQLite the engine's BEGIN IMMEDIATE already serializes writers. Ledger rows
+are only inserted; the head row is the one thing that is updated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from sqlmodel import Session, col, select
+
+from credit.errors import LedgerConflict
+from credit.events import CreditEvent
+from credit.ledger import GENESIS_HASH, LedgerEntry
+from market.credit.models import HEAD_ID, CreditLedgerEntry, CreditLedgerHead, CreditPersonal
+
+
+def _entry(row: CreditLedgerEntry) -> LedgerEntry:
+    return LedgerEntry(row.seq, row.prev_hash, row.payload, row.entry_hash, row.personal_ref)
+
+
+class SqlLedger:
+    """The ledger in `credit_ledger`, its head in `credit_ledger_head`, personal data aside."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._head: CreditLedgerHead | None = None
+
+    def lock_head(self) -> CreditLedgerHead:
+        """Take the head row under a row lock for the rest of the transaction."""
+        if self._head is None:
+            head = self.session.exec(
+                select(CreditLedgerHead).where(CreditLedgerHead.id == HEAD_ID).with_for_update()
+            ).first()
+            if head is None:  # created by the migration; a missing row is a broken install
+                raise LedgerConflict("credit_ledger_head has no row; run `xunhuan init-db`")
+            self._head = head
+        return self._head
+
+    def head_seq(self) -> int:
+        """The seq the head row records (without locking)."""
+        head = self.session.get(CreditLedgerHead, HEAD_ID)
+        return head.seq if head else 0
+
+    def append(self, entry: LedgerEntry, personal: Mapping[str, str] | None = None) -> None:
+        head = self.lock_head()
+        if (entry.seq, entry.prev_hash) != (head.seq + 1, head.entry_hash):
+            raise LedgerConflict(f"entry {entry.seq} does not extend the head")
+        if personal is not None:
+            if entry.personal_ref is None:
+                raise LedgerConflict("personal data needs a personal_ref")
+            self.session.add(CreditPersonal(ref=entry.personal_ref, data=dict(personal)))
+        event = entry.event()
+        self.session.add(
+            CreditLedgerEntry(
+                seq=entry.seq,
+                prev_hash=entry.prev_hash,
+                payload=entry.payload,
+                entry_hash=entry.entry_hash,
+                personal_ref=entry.personal_ref,
+                subject=event.subject,
+                event_id=event.event_id,
+            )
+        )
+        head.seq, head.entry_hash = entry.seq, entry.entry_hash
+        self.session.add(head)
+
+    def iter_entries(self) -> Iterator[LedgerEntry]:
+        query = select(CreditLedgerEntry).order_by(col(CreditLedgerEntry.seq))
+        for row in self.session.exec(query.execution_options(yield_per=1000)):
+            yield _entry(row)
+
+    def head(self) -> LedgerEntry | None:
+        head = self.lock_head()
+        if head.seq == 0:
+            return None
+        return LedgerEntry(head.seq, "", "", head.entry_hash)  # only seq and hash extend it
+
+    def get_personal(self, ref: str) -> dict[str, str] | None:
+        row = self.session.get(CreditPersonal, ref)
+        return dict(row.data) if row is not None else None
+
+    def erase_personal(self, ref: str) -> bool:
+        row = self.session.get(CreditPersonal, ref)
+        if row is None:
+            return False
+        self.session.delete(row)
+        return True
+
+    def events_of(self, subject: str) -> list[CreditEvent]:
+        """Every event recorded about `subject`, in ledger order."""
+        rows = self.session.exec(
+            select(CreditLedgerEntry)
+            .where(CreditLedgerEntry.subject == subject)
+            .order_by(col(CreditLedgerEntry.seq))
+        )
+        events = (_entry(row).event() for row in rows)
+        return [e for e in events if e.subject == subject]
+
+
+__all__ = ["GENESIS_HASH", "SqlLedger"]
