@@ -322,16 +322,17 @@ def renew_listing(*, session: Session, listing_id: int, user: User) -> Listing:
     return listing
 
 
-def expire_due(*, session: Session, now: datetime | None = None) -> list[int]:
-    """Mark active listings past their 60 days as expired; return their ids."""
+def expire_due(
+    *, session: Session, now: datetime | None = None, owner_id: int | None = None
+) -> list[int]:
+    """Mark active listings past their 60 days as expired (one owner's, or all); return ids."""
     now = now or utcnow()
-    due = list(
-        session.exec(
-            select(Listing).where(
-                Listing.status == Status.ACTIVE.value, col(Listing.expires_at) < now
-            )
-        )
+    query = select(Listing).where(
+        Listing.status == Status.ACTIVE.value, col(Listing.expires_at) < now
     )
+    if owner_id is not None:
+        query = query.where(Listing.owner_id == owner_id)
+    due = list(session.exec(query))
     for listing in due:
         listing.status = Status.EXPIRED.value
         listing.updated_at = now

@@ -206,7 +206,7 @@ def renew(listing_id: int) -> ResponseReturnValue:
 @login_required
 def mine() -> ResponseReturnValue:
     session = get_session()
-    services.expire_due(session=session)
+    services.expire_due(session=session, owner_id=current_user.id)
     rows = services.listings_of(
         session=session, owner_id=current_user.id, statuses=tuple(s.value for s in Status)
     )

@@ -75,7 +75,7 @@ def _lock(*, session: Session, reservation_id: int, user: User) -> Reservation:
     return reservation
 
 
-def _other(reservation: Reservation, user: User) -> int:
+def other_party(reservation: Reservation, user: User) -> int:
     return reservation.seller_id if user.id == reservation.buyer_id else reservation.buyer_id
 
 
@@ -91,7 +91,7 @@ def send_message(*, session: Session, reservation_id: int, sender: User, body: s
     message = Message(
         reservation_id=reservation_id,
         sender_id=sender.id or 0,
-        recipient_id=_other(reservation, sender),
+        recipient_id=other_party(reservation, sender),
         body=text,
     )
     session.add(message)
@@ -160,7 +160,7 @@ def cancel_reservation(
         session=session,
         kind=EventKind.CANCELLATION,
         subject_user_id=user.id or 0,
-        counterparty_user_id=_other(reservation, user),
+        counterparty_user_id=other_party(reservation, user),
         reservation_id=reservation.id,
         listing_id=listing.id,
         by="buyer" if user.id == reservation.buyer_id else "seller",
@@ -249,7 +249,7 @@ def rate(*, session: Session, reservation_id: int, rater: User, stars: int, comm
     rating = Rating(
         reservation_id=reservation_id,
         rater_id=rater.id or 0,
-        ratee_id=_other(reservation, rater),
+        ratee_id=other_party(reservation, rater),
         stars=stars,
         comment=text,
     )
@@ -283,7 +283,7 @@ def open_dispute(*, session: Session, reservation_id: int, user: User, text: str
     emit(
         session=session,
         kind=EventKind.DISPUTE_OPENED,
-        subject_user_id=_other(reservation, user),
+        subject_user_id=other_party(reservation, user),
         counterparty_user_id=user.id,
         reservation_id=reservation.id,
         text=body,

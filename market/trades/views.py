@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlmodel import select
+from sqlmodel import col, select
 
 from market.accounts.models import User
 from market.db import get_session
@@ -46,7 +46,7 @@ def _page(reservation_id: int, status: int = 200, **forms: FlaskForm) -> Respons
     me = _me()
     reservation = trades.get_reservation(session=session, reservation_id=reservation_id, user=me)
     listing = session.get(Listing, reservation.listing_id)
-    other = session.get(User, trades._other(reservation, me))
+    other = session.get(User, trades.other_party(reservation, me))
     mine = session.exec(
         select(Rating).where(Rating.reservation_id == reservation_id, Rating.rater_id == me.id)
     ).first()
@@ -87,7 +87,9 @@ def reserve(listing_id: int) -> ResponseReturnValue:
 def index() -> ResponseReturnValue:
     session = get_session()
     rows = trades.reservations_of(session=session, user=_me())
-    listings = {r.listing_id: session.get(Listing, r.listing_id) for r in rows}
+    ids = {r.listing_id for r in rows}
+    found = session.exec(select(Listing).where(col(Listing.id).in_(ids))).all() if ids else []
+    listings = {listing.id: listing for listing in found}
     return render_template("trades/index.html", reservations=rows, listings=listings)
 
 

@@ -241,3 +241,18 @@ def test_infinite_or_not_a_number_prices_are_refused(app: Flask, client: FlaskCl
         assert response.status_code == 400, price
     with app_session(app) as session:
         assert session.exec(select(Listing)).all() == []
+
+
+def test_my_listings_page_expires_only_my_own_overdue_listings(
+    app: Flask, client: FlaskClient
+) -> None:
+    me = _login(app, client)
+    with app.app_context(), app_session(app) as session:
+        from market.accounts.models import User
+
+        mine = make_listing(session, session.get(User, me), expires_at=utcnow() - timedelta(days=1))  # type: ignore[arg-type]
+        theirs = make_listing(session, make_user(session), expires_at=utcnow() - timedelta(days=1))
+    assert "已过期" in client.get("/my/listings").get_data(as_text=True)
+    with app_session(app) as session:
+        assert session.get(Listing, mine.id).status == "expired"  # type: ignore[union-attr]
+        assert session.get(Listing, theirs.id).status == "active"  # type: ignore[union-attr]

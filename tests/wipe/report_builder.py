@@ -1,4 +1,4 @@
-"""A complete erasure report as the engine hands it over, with overrides per test."""
+"""A complete erasure report as the engine hands it over, and the unsigned certificate of it."""
 
 from __future__ import annotations
 
@@ -84,3 +84,21 @@ def make_report(**overrides: Any) -> dict[str, Any]:
             target = target[parent]
         target[leaf] = value
     return report
+
+
+CERT_ID = "3f2b8c1e-9d4a-4c8e-8f6a-2b1d7e5c9a10"
+HOST = "nankai-station-1"
+
+
+def make_certificate(**overrides: Any) -> dict[str, Any]:
+    """The report as `issue_certificate` completes it, before signing."""
+    from wipe.certificate import SCHEMA
+
+    cert = make_report(**overrides)
+    cert.update(
+        certificate_id=CERT_ID,
+        schema=SCHEMA,
+        tool={"name": "xunhuan-wipe-agent", "version": "0.1.0"},
+        host=HOST,
+    )
+    return cert

@@ -20,9 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.requirements import need
-from tests.wipe.report_builder import make_report
+from tests.wipe.report_builder import CERT_ID, make_certificate
 from wipe.certificate import (
-    SCHEMA,
     CertificateInvalid,
     canonical_bytes,
     certificate_json,
@@ -41,19 +40,6 @@ from wipe.keys import (
     load_private_key,
     public_key_pem,
 )
-
-CERT_ID = "3f2b8c1e-9d4a-4c8e-8f6a-2b1d7e5c9a10"
-
-
-def make_certificate(**overrides: Any) -> dict[str, Any]:
-    cert = make_report(**overrides)
-    cert.update(
-        certificate_id=CERT_ID,
-        schema=SCHEMA,
-        tool={"name": "xunhuan-wipe-agent", "version": "0.1.0"},
-        host="station-1",
-    )
-    return cert
 
 
 @pytest.fixture

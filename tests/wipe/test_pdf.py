@@ -11,23 +11,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.support.requirements import need
-from tests.wipe.report_builder import make_report
+from tests.wipe.report_builder import CERT_ID, HOST, make_certificate
 from wipe import pdf
-from wipe.certificate import SCHEMA, sign_certificate
+from wipe.certificate import sign_certificate
 from wipe.pdf import PdfFontMissing, render_certificate_pdf, verification_url
-
-CERT_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 
 
 def certificate(**overrides: Any) -> dict[str, Any]:
-    cert = make_report(**overrides)
-    cert.update(
-        certificate_id=CERT_ID,
-        schema=SCHEMA,
-        tool={"name": "xunhuan-wipe-agent", "version": "0.1.0"},
-        host="nankai-station-1",
-    )
-    return sign_certificate(cert, Ed25519PrivateKey.generate())
+    return sign_certificate(make_certificate(**overrides), Ed25519PrivateKey.generate())
 
 
 def need_poppler() -> None:
@@ -62,7 +53,7 @@ def test_the_pdf_carries_every_certificate_fact_in_chinese_and_english(tmp_path:
     for label in labels:
         assert label in text, label
     facts = [
-        CERT_ID, "xunhuan-wipe-agent 0.1.0", "nankai-station-1", "王磊", "循环二手 南开店",
+        CERT_ID, "xunhuan-wipe-agent 0.1.0", HOST, "王磊", "循环二手 南开店",
         "李女士", "NK-2026-0042", "L-1842", "ST1000LM024 HN-M101MBB",
         "S2ZTJ9BD407382",  # the serial in full: this is the shop's own record
         "1,000,204,886,016", "GB 46864-2025", "清除 Clear", "覆写 Overwrite", "AES-256-CTR",
