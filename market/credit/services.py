@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 
 from credit.events import CreditEvent, org_subject, person_subject
 from credit.identifiers import is_valid_uscc, normalize_uscc
-from credit.ledger import VerifyResult, append_event, make_checkpoint, verify_chain
+from credit.ledger import LedgerEntry, VerifyResult, append_event, make_checkpoint, verify_chain
 from credit.model import CreditResult, Hint, score, what_would_change
 from market.certificates.models import WipeCertificate
 from market.credit.models import CreditCheckpoint, CreditLedgerEntry
@@ -132,6 +132,27 @@ def credit_events(session: Session, row: DomainEvent, key: bytes) -> list[Credit
     return out
 
 
+def append_events(
+    session: Session, items: Iterable[tuple[CreditEvent, Mapping[str, str] | None]]
+) -> list[LedgerEntry]:
+    """Append events in the caller's transaction (ledger head locked); the caller commits.
+
+    The one way events enter the ledger: the outbox intake, the regulator's actions and the
+    partner API all come through here, so the score projection of each subject touched is
+    refreshed in the same transaction. `personal` (names, reasons, user ids) goes beside
+    the chain.
+    """
+    ledger = SqlLedger(session)
+    ledger.lock_head()
+    entries = [append_event(ledger, event, personal) for event, personal in items]
+    _refresh(session, {entry.event().subject for entry in entries})
+    return entries
+
+
+def _refresh(session: Session, subjects: set[str]) -> None:
+    """Rescore `subjects` into the projection (filled in with the projection table)."""
+
+
 def deliver_pending(*, session: Session, key: bytes, limit: int = BATCH) -> int:
     """Append up to `limit` undelivered outbox rows to the ledger; return how many rows."""
     ledger = SqlLedger(session)
@@ -143,12 +164,14 @@ def deliver_pending(*, session: Session, key: bytes, limit: int = BATCH) -> int:
         .limit(limit)
     ).all()
     now = utcnow()
+    items: list[tuple[CreditEvent, Mapping[str, str] | None]] = []
     for row in rows:
         for event in credit_events(session, row, key):
             personal = {"user_id": str(row.subject_user_id)} if event.subject[0] == "p" else None
-            append_event(ledger, event, personal)
+            items.append((event, personal))
         row.delivered_at = now
         session.add(row)
+    append_events(session, items)
     session.commit()
     return len(rows)
 
