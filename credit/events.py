@@ -7,9 +7,16 @@ Kind-specific fields (validated here, interpreted by `credit.model`):
 - `dispute_outcome`: `detail` is one of DISPUTE_OUTCOMES; only `lost_unresolved` weighs.
 - `finding`: `evidence` is the case reference; `detail` is
   `tier=<minor|ordinary|serious>;status=<pending|confirmed>;category=<word>[;months=<n>]`.
+- `appeal` (filed by the subject): `detail` is `target=<finding event_id>`; `evidence` optional
+  (the appeal case reference).
 - `appeal_result`: `detail` is `target=<finding event_id>;decision=<upheld|voided>`.
-- `repair`, `void`: `detail` is `target=<event_id>`.
-Every other kind carries `weight=None`: weights are the formula's, never the sender's.
+- `repair`: `detail` is `target=<finding event_id>[;decision=<granted|refused>]` (default granted).
+- `void`: `detail` is `target=<event_id>`.
+- `grade_review` (a regulator's review of a drop to C or D by the formula alone): `detail` is
+  `grade=<C|D>;decision=<confirmed|rejected>`.
+- `compliance` (organizations only): `evidence` (the order or complaint reference) is required;
+  `detail` is `check=<wipe|complaint>;result=<pass|fail>`.
+Every kind but `rating` carries `weight=None`: weights are the formula's, never the sender's.
 """
 
 from __future__ import annotations
@@ -32,9 +39,12 @@ KINDS = frozenset(
         "dispute_outcome",
         "wipe_certificate",
         "finding",
+        "appeal",
         "appeal_result",
         "repair",
         "void",
+        "grade_review",
+        "compliance",
     }
 )
 DISPUTE_OUTCOMES = frozenset({"lost_unresolved", "lost_resolved", "won", "withdrawn"})
@@ -43,16 +53,36 @@ TIER_MONTHS = {"minor": (0, 3), "ordinary": (3, 12), "serious": (12, 36)}
 TIERS = frozenset(TIER_MONTHS)
 FINDING_STATUSES = frozenset({"pending", "confirmed"})
 APPEAL_DECISIONS = frozenset({"upheld", "voided"})
-NEEDS_EVIDENCE = frozenset({"trade_completed", "rating", "wipe_certificate", "finding"})
+REPAIR_DECISIONS = frozenset({"granted", "refused"})
+REVIEW_GRADES = frozenset({"C", "D"})
+REVIEW_DECISIONS = frozenset({"confirmed", "rejected"})
+COMPLIANCE_CHECKS = frozenset({"wipe", "complaint"})
+COMPLIANCE_RESULTS = frozenset({"pass", "fail"})
+NEEDS_EVIDENCE = frozenset({"trade_completed", "rating", "wipe_certificate", "finding",
+                            "compliance"})
+ORGANIZATIONS_ONLY = frozenset({"compliance"})
 MAX_TEXT = 200
 _PERSON = re.compile(r"p:[0-9a-f]{64}")
+# kind -> (required keys, optional keys, the form shown when the detail is wrong)
 _DETAIL_KEYS = {
-    "finding": ({"tier", "status", "category"}, {"months"}),
-    "appeal_result": ({"target", "decision"}, set()),
-    "repair": ({"target"}, set()),
-    "void": ({"target"}, set()),
+    "finding": ({"tier", "status", "category"}, {"months"},
+                "tier=<minor|ordinary|serious>;status=<pending|confirmed>;category=<word>"
+                "[;months=<n>]"),
+    "appeal": ({"target"}, set(), "target=<finding event_id>"),
+    "appeal_result": ({"target", "decision"}, set(),
+                      "target=<finding event_id>;decision=<upheld|voided>"),
+    "repair": ({"target"}, {"decision"}, "target=<finding event_id>[;decision=<granted|refused>]"),
+    "void": ({"target"}, set(), "target=<event_id>"),
+    "grade_review": ({"grade", "decision"}, set(), "grade=<C|D>;decision=<confirmed|rejected>"),
+    "compliance": ({"check", "result"}, set(), "check=<wipe|complaint>;result=<pass|fail>"),
 }
-
+# kind -> key -> allowed values (keys not listed take any non-empty value)
+_DETAIL_VALUES = {
+    "appeal_result": {"decision": APPEAL_DECISIONS},
+    "repair": {"decision": REPAIR_DECISIONS},
+    "grade_review": {"grade": REVIEW_GRADES, "decision": REVIEW_DECISIONS},
+    "compliance": {"check": COMPLIANCE_CHECKS, "result": COMPLIANCE_RESULTS},
+}
 
 def person_subject(raw_id: str, key: bytes) -> str:
     """Key a person by HMAC-SHA256 of the normalized ID number, never the number itself."""
@@ -130,6 +160,8 @@ class CreditEvent:
         object.__setattr__(self, "occurred_at", self.occurred_at.astimezone(UTC))
         if self.kind in NEEDS_EVIDENCE and not self.evidence:
             raise InvalidEvent(f"a {self.kind} event needs an evidence reference")
+        if self.kind in ORGANIZATIONS_ONLY and not self.subject.startswith("o:"):
+            raise InvalidEvent(f"a {self.kind} event is about an organization (subject o:<USCC>)")
         self._check_kind()
 
     def _check_kind(self) -> None:
@@ -144,24 +176,28 @@ class CreditEvent:
             if self.detail not in DISPUTE_OUTCOMES:
                 raise InvalidEvent(f"dispute detail must be one of {sorted(DISPUTE_OUTCOMES)}")
         elif self.kind in _DETAIL_KEYS:
-            required, optional = _DETAIL_KEYS[self.kind]
+            required, optional, form = _DETAIL_KEYS[self.kind]
             parts = parse_detail(self.detail)
             if not required <= parts.keys() <= required | optional:
-                raise InvalidEvent(f"{self.kind} detail needs {sorted(required)}")
+                raise InvalidEvent(f"{self.kind} detail must be {form}, got {self.detail!r}")
             self._check_detail_values(parts)
         elif self.detail is not None:
             raise InvalidEvent(f"a {self.kind} event carries no detail")
 
     def _check_detail_values(self, parts: dict[str, str]) -> None:
+        for key, allowed in _DETAIL_VALUES.get(self.kind, {}).items():
+            if key in parts and parts[key] not in allowed:
+                raise InvalidEvent(f"{self.kind} {key} must be one of {sorted(allowed)}, "
+                                   f"got {parts[key]!r}")
         if self.kind == "finding":
-            if parts["tier"] not in TIERS or parts["status"] not in FINDING_STATUSES:
-                raise InvalidEvent("finding tier or status unknown")
+            if parts["tier"] not in TIERS:
+                raise InvalidEvent(f"finding tier must be one of {sorted(TIERS)}")
+            if parts["status"] not in FINDING_STATUSES:
+                raise InvalidEvent(f"finding status must be one of {sorted(FINDING_STATUSES)}")
             low, high = TIER_MONTHS[parts["tier"]]
             months = parts.get("months", str(high))
             if not months.isdigit() or not low <= int(months) <= high:
                 raise InvalidEvent(f"{parts['tier']} records are published {low}-{high} months")
-        if self.kind == "appeal_result" and parts["decision"] not in APPEAL_DECISIONS:
-            raise InvalidEvent("appeal decision must be upheld or voided")
 
     @property
     def details(self) -> dict[str, str]:

@@ -1,28 +1,56 @@
-"""Score and grade per DOMAIN.md "Credit": a decayed Beta reputation capped by confirmed records."""
+"""Score and grade per DOMAIN.md "Credit": a decayed Beta reputation capped by confirmed records.
+
+A person has one part, the behaviour. A platform (an "o:" subject, `score_platform`) has two:
+the behaviour over its orders (trades, ratings, disputes, findings) and the compliance part
+over compliance checks and wipe certificates; its grade is the lower of the two parts' grades.
+Records confirmed by a regulator cap every part. A drop to C or D by the formula alone is held
+at B until a regulator's `grade_review` confirms it (PIPL art. 24: no judgement by automation
+alone); `CreditResult.formula_grade` keeps the unheld grade.
+"""
 
 from __future__ import annotations
 
 import calendar
-import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from credit.errors import InvalidEvent, MixedSubjects
 from credit.events import TIER_MONTHS, CreditEvent
 
-FORMULA_VERSION = "beta-decay-1 (2026-11)"
+FORMULA_VERSION = "beta-decay-2 (2026-11)"
 HALF_LIFE_DAYS = 180.0
 PRIOR_M, PRIOR_MU = 10.0, 0.9
 A0, B0 = PRIOR_M * PRIOR_MU, PRIOR_M * (1 - PRIOR_MU)
 MIN_CONFIDENCE = 20.0
 COUNTERPARTY_SHARE = 0.10
 RATING_WINDOW = timedelta(days=7)
-TIER_ZH = {"minor": "轻微失信", "ordinary": "一般失信", "serious": "严重失信"}
+APPEAL_DAYS = 15
+REVIEW_VALID_DAYS = 90
 GRADE_RANK = {"D": 0, "C": 1, "B": 2, "A": 3}
+# A failed compliance check weighs like a dispute lost without the seller resolving it.
 WEIGHTS = {"trade_completed": 1.0, "wipe_certificate": 0.5, "dispute_lost": -3.0,
-           "misdescription": -3.0}
+           "misdescription": -3.0, "compliance_pass": 1.0, "compliance_fail": -3.0}
+PARTS = ("behaviour", "compliance")
+_BANDS = ("low_score", "fair_score", "good_score", "high_score")
+_PART_REASONS = ("counterparty_cap", "new_subject", *_BANDS)
+# Every code a result's `reasons` may hold (the API's enum and the pages' labels come from here).
+REASON_CODES = (
+    "active_serious_record", "active_ordinary_record", "active_minor_record",
+    "pending_finding", "record_under_appeal",
+    *_PART_REASONS,
+    *(f"compliance_{code}" for code in _PART_REASONS),
+    "behaviour_part_lower", "compliance_part_lower",
+    "regulator_confirmation_required", "regulator_confirmed_grade",
+)
+# Every `Contribution.why_not`.
+WHY_NOT_CODES = (
+    "after_as_of", "voided", "no_completed_trade", "not_the_buyer", "trade_already_rated",
+    "one_rating_per_counterparty_per_week", "counterparty_cap", "record_layer",
+    "repair_before_minimum_period", "repair_refused", "appeal_target_not_a_record",
+    "appeal_after_deadline", "appeal_already_decided", "review_expired",
+)
 
 
 def rating_weight(stars: float) -> float:
@@ -43,9 +71,20 @@ def add_months(when: datetime, months: int) -> datetime:
     return when.replace(year=year, month=month, day=day)
 
 
+def _lower(a: str, b: str) -> str:
+    return a if GRADE_RANK[a] <= GRADE_RANK[b] else b
+
+
+def _higher(a: str, b: str) -> str:
+    return a if GRADE_RANK[a] >= GRADE_RANK[b] else b
+
+
 @dataclass(frozen=True)
 class Contribution:
-    """One event's part in the score; `counted_weight` is after anti-gaming caps."""
+    """One event's part in the score; `counted_weight` is after anti-gaming caps.
+
+    `part` is "behaviour" or "compliance" for events the formula weighs, else "record".
+    """
 
     event_id: str
     kind: str
@@ -54,11 +93,16 @@ class Contribution:
     counted: bool
     why_not: str | None
     counted_weight: float = 0.0
+    part: str = "behaviour"
 
 
 @dataclass(frozen=True)
 class Record:
-    """A regulator's finding; while `status == "active"` it caps the grade."""
+    """A regulator's finding; while `status == "active"` it caps the grade.
+
+    `under_appeal`: an appeal was filed in time and the regulator has not answered yet (the
+    record still caps). `appeal_until`: the last day an appeal may be filed, while it may.
+    """
 
     finding_id: str
     tier: str
@@ -67,11 +111,29 @@ class Record:
     published_from: datetime
     repair_from: datetime
     published_until: datetime
+    under_appeal: bool = False
+    appeal_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a platform's score (behaviour or compliance), graded on its own."""
+
+    name: str
+    score: float
+    grade: str
+    confidence: float
+    formula_grade: str
+    reasons: list[str]
 
 
 @dataclass(frozen=True)
 class CreditResult:
-    """Score, grade and everything needed to explain them."""
+    """Score, grade and everything needed to explain them.
+
+    `formula_grade` is the grade before the hold for a regulator's review (None only for
+    results built outside this module); `parts` is filled for platforms only.
+    """
 
     subject: str | None
     score: float
@@ -82,40 +144,109 @@ class CreditResult:
     as_of: datetime
     contributions: list[Contribution] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
+    formula_grade: str | None = None
+    parts: dict[str, Part] = field(default_factory=dict)
 
 
-def score(events: Iterable[CreditEvent], *, as_of: datetime) -> CreditResult:
-    """Score one subject's events as of `as_of` (aware); events after `as_of` are ignored."""
+@dataclass
+class _Layer:
+    """What every part shares: the events, the records and the regulator's reviews."""
+
+    subject: str | None
+    events: list[CreditEvent]  # all, in time order
+    present: list[CreditEvent]  # up to as_of
+    voided: set[str]
+    skipped: dict[str, str]
+    records: list[Record]
+    cap: str  # the best grade the active records allow
+    floor: str  # the worst grade a valid confirmed review allows ("B": none)
+
+    def reasons(self) -> list[str]:
+        active = {rec.tier for rec in self.records if rec.status == "active"}
+        out = [f"active_{t}_record" for t in ("serious", "ordinary", "minor") if t in active]
+        if any(rec.status == "pending" for rec in self.records):
+            out.append("pending_finding")
+        if any(rec.under_appeal and rec.status == "active" for rec in self.records):
+            out.append("record_under_appeal")
+        return out
+
+
+def score_subject(events: Iterable[CreditEvent], *, as_of: datetime,
+                  subject: str | None = None) -> CreditResult:
+    """Score with the platform model for "o:" subjects, the person model otherwise.
+
+    `subject` names whom an empty event list is about (it must match the events' subject).
+    """
+    evs = list(events)
+    who = subject or (evs[0].subject if evs else None)
+    if who is not None and who.startswith("o:"):
+        return score_platform(evs, as_of=as_of, subject=who)
+    return score(evs, as_of=as_of, subject=who)
+
+
+def score(events: Iterable[CreditEvent], *, as_of: datetime,
+          subject: str | None = None) -> CreditResult:
+    """Score one subject's events with the person model as of `as_of` (aware).
+
+    Events after `as_of` are ignored.
+    """
+    layer = _layer(events, as_of, subject)
+    part, weighed = _part("behaviour", layer, as_of, _raw_weight)
+    reasons = [*layer.reasons(), *part.reasons, *_hold_reasons(part.grade, part.formula_grade,
+                                                                layer)]
+    return CreditResult(layer.subject, part.score, part.grade, part.confidence, reasons,
+                        FORMULA_VERSION, as_of, _contributions(layer, [weighed]), layer.records,
+                        part.formula_grade)
+
+
+def score_platform(events: Iterable[CreditEvent], *, as_of: datetime,
+                   subject: str | None = None) -> CreditResult:
+    """Score a platform: the lower grade of its behaviour and compliance parts.
+
+    A part that is N (too little data) does not lower the grade; both N give N. The score and
+    confidence shown are those of the lower-scoring part with enough data (else the behaviour).
+    """
+    layer = _layer(events, as_of, subject)
+    behaviour, b_weighed = _part("behaviour", layer, as_of, _behaviour_weight)
+    compliance, c_weighed = _part("compliance", layer, as_of, _compliance_weight)
+    parts = (behaviour, compliance)
+    graded = [p for p in parts if p.grade != "N"]
+    grade = formula = "N"
+    if graded:
+        grade = min((p.grade for p in graded), key=GRADE_RANK.__getitem__)
+        formula = min((p.formula_grade for p in graded), key=GRADE_RANK.__getitem__)
+    confident = [p for p in parts if p.confidence >= MIN_CONFIDENCE]
+    shown = min(confident, key=lambda p: p.score) if confident else behaviour
+    reasons = [*layer.reasons(), *behaviour.reasons,
+               *(f"compliance_{code}" for code in compliance.reasons)]
+    if len(graded) == 2 and behaviour.formula_grade != compliance.formula_grade:
+        low = min(parts, key=lambda p: GRADE_RANK[p.formula_grade])
+        reasons.append(f"{low.name}_part_lower")
+    reasons += _hold_reasons(grade, formula, layer)
+    return CreditResult(layer.subject, shown.score, grade, shown.confidence, reasons,
+                        FORMULA_VERSION, as_of, _contributions(layer, [b_weighed, c_weighed]),
+                        layer.records, formula, {p.name: p for p in parts})
+
+
+def _layer(events: Iterable[CreditEvent], as_of: datetime, subject: str | None) -> _Layer:
     if as_of.tzinfo is None:
         raise InvalidEvent("as_of must be timezone-aware")
     evs = sorted(events, key=lambda e: (e.occurred_at, e.event_id))
-    subjects = {e.subject for e in evs}
+    subjects = {e.subject for e in evs} | ({subject} if subject else set())
     if len(subjects) > 1:
         raise MixedSubjects(f"{len(subjects)} subjects in one score")
-    skipped: dict[str, str] = {}
+    skipped = {e.event_id: "after_as_of" for e in evs if e.occurred_at > as_of}
     present = [e for e in evs if e.occurred_at <= as_of]
-    for e in evs:
-        if e.occurred_at > as_of:
-            skipped[e.event_id] = "after_as_of"
     voided = _voided(present)
+    for e in present:
+        if e.event_id in voided:
+            skipped[e.event_id] = "voided"
     records = _records(present, voided, as_of, skipped)
-    weights = _behaviour(present, voided, skipped, as_of)
-    r, s, counted = _apply_cap(weights)
-    sc = 100.0 * (r + A0) / (r + s + A0 + B0)
-    n = r + s
-    grade, reasons = _grade(sc, n, records, weights, r)
-    contributions = []
-    for e in evs:
-        raw, dec = weights.get(e.event_id, (0.0, 0.0, None))[:2]
-        why = skipped.get(e.event_id)
-        cw = counted.get(e.event_id, 0.0)
-        if why is None and e.event_id in weights and cw == 0.0 and dec > 0:
-            why = "counterparty_cap"
-        if why is None and e.event_id not in weights:
-            why = "record_layer"
-        contributions.append(Contribution(e.event_id, e.kind, raw, dec, why is None, why, cw))
-    return CreditResult(next(iter(subjects), None), sc, grade, n, reasons, FORMULA_VERSION, as_of,
-                        contributions, records)
+    active = {rec.tier for rec in records if rec.status == "active"}
+    cap = ("D" if "serious" in active else "C" if "ordinary" in active
+           else "B" if "minor" in active else "A")
+    floor = _review_floor(present, voided, as_of, skipped)
+    return _Layer(next(iter(subjects), None), evs, present, voided, skipped, records, cap, floor)
 
 
 def _voided(events: Sequence[CreditEvent]) -> set[str]:
@@ -127,19 +258,58 @@ def _voided(events: Sequence[CreditEvent]) -> set[str]:
     return out
 
 
+def _review_floor(events: Sequence[CreditEvent], voided: set[str], as_of: datetime,
+                  skipped: dict[str, str]) -> str:
+    """The worst grade the regulator's latest valid word allows the formula to give.
+
+    A confirmed review allows its grade (a confirmed D also allows C); a rejection takes back
+    any confirmation of that grade or a worse one.
+    """
+    floor = "B"
+    valid = timedelta(days=REVIEW_VALID_DAYS)
+    for e in events:
+        if e.kind != "grade_review" or e.event_id in voided:
+            continue
+        if as_of - e.occurred_at >= valid:
+            skipped[e.event_id] = "review_expired"
+            continue
+        f = e.details
+        if f["decision"] == "confirmed":
+            floor = f["grade"]
+        elif GRADE_RANK[floor] <= GRADE_RANK[f["grade"]]:
+            floor = {"D": "C", "C": "B"}[f["grade"]]
+    return floor
+
+
 def _records(events: Sequence[CreditEvent], voided: set[str], as_of: datetime,
              skipped: dict[str, str]) -> list[Record]:
     findings = [e for e in events if e.kind == "finding"]
-    confirmed_cases = {e.evidence for e in findings
-                       if e.details["status"] == "confirmed" and e.event_id not in voided}
-    repairs = {e.details["target"]: e for e in events if e.kind == "repair"}
+    # A confirmation closes its case's pending finding for good, even if it is voided later.
+    confirmed_cases = {e.evidence for e in findings if e.details["status"] == "confirmed"}
+    decided: dict[str, datetime] = {}
+    for e in events:
+        if e.kind == "appeal_result":
+            decided.setdefault(e.details["target"], e.occurred_at)
+    live = [e for e in events if e.event_id not in voided]
+    appealed = _appeals(live, {e.event_id: e for e in findings}, decided, skipped)
+    granted: dict[str, list[CreditEvent]] = defaultdict(list)
+    for e in live:
+        if e.kind == "repair":
+            if e.details.get("decision", "granted") == "refused":
+                skipped[e.event_id] = "repair_refused"
+            else:
+                granted[e.details["target"]].append(e)
+    deadline = timedelta(days=APPEAL_DAYS)
     out = []
     for e in findings:
         f = e.details
         low, high = TIER_MONTHS[f["tier"]]
-        months = int(f.get("months", high))
         start = e.occurred_at
-        repair_from, until = add_months(start, low), add_months(start, months)
+        repair_from, until = add_months(start, low), add_months(start, int(f.get("months", high)))
+        for rep in granted.get(e.event_id, []):
+            if rep.occurred_at < repair_from:
+                skipped[rep.event_id] = "repair_before_minimum_period"
+        timely = [r for r in granted.get(e.event_id, []) if repair_from <= r.occurred_at < until]
         status = "active"
         if e.event_id in voided:
             status = "voided"
@@ -147,21 +317,111 @@ def _records(events: Sequence[CreditEvent], voided: set[str], as_of: datetime,
             if e.evidence in confirmed_cases:
                 continue  # superseded by the regulator's confirmation of the same case
             status = "pending"
-        elif (rep := repairs.get(e.event_id)) is not None and rep.occurred_at >= repair_from:
-            status, until = "repaired", rep.occurred_at
+        elif timely:
+            status, until = "repaired", timely[0].occurred_at
         elif as_of >= until:
             status = "ended"
-        if (rep := repairs.get(e.event_id)) is not None and rep.occurred_at < repair_from:
-            skipped[rep.event_id] = "repair_before_minimum_period"
-        out.append(Record(e.event_id, f["tier"], f["category"], status, start, repair_from, until))
+        under_appeal = e.event_id in appealed and e.event_id not in decided
+        appeal_until = None
+        if (status == "active" and e.event_id not in appealed and e.event_id not in decided
+                and as_of <= start + deadline):
+            appeal_until = start + deadline
+        out.append(Record(e.event_id, f["tier"], f["category"], status, start, repair_from, until,
+                          under_appeal and status != "voided", appeal_until))
     return out
 
 
+def _appeals(events: Sequence[CreditEvent], findings: dict[str, CreditEvent],
+             decided: dict[str, datetime], skipped: dict[str, str]) -> set[str]:
+    """The findings with an appeal filed within 15 days of their confirmation."""
+    accepted = set()
+    deadline = timedelta(days=APPEAL_DAYS)
+    for e in events:
+        if e.kind != "appeal":
+            continue
+        target = findings.get(e.details["target"])
+        why = None
+        if (target is None or target.details["status"] != "confirmed"
+                or e.occurred_at < target.occurred_at):
+            why = "appeal_target_not_a_record"
+        elif e.occurred_at - target.occurred_at > deadline:
+            why = "appeal_after_deadline"
+        elif (answered := decided.get(target.event_id)) is not None and answered <= e.occurred_at:
+            why = "appeal_already_decided"
+        if why is not None:
+            skipped[e.event_id] = why
+        elif target is not None:
+            accepted.add(target.event_id)
+    return accepted
+
+
 Weights = dict[str, tuple[float, float, str | None]]  # event_id -> (raw, decayed, counterparty)
+Weigh = Callable[[CreditEvent], float | None]
+
+
+@dataclass(frozen=True)
+class _Weighed:
+    weigh: Weigh
+    part: str
+    weights: Weights
+    counted: dict[str, float]
+
+
+def _part(name: str, layer: _Layer, as_of: datetime, weigh: Weigh) -> tuple[Part, _Weighed]:
+    weights = _behaviour(layer.present, layer.voided, layer.skipped, as_of, weigh)
+    r, s, counted = _apply_cap(weights)
+    sc = 100.0 * (r + A0) / (r + s + A0 + B0)
+    n = r + s
+    reasons = []
+    if r + 1e-9 < sum(d for _r, d, _c in weights.values() if d > 0):
+        reasons.append("counterparty_cap")
+    if n < MIN_CONFIDENCE:
+        reasons.append("new_subject")
+    reasons.append(_BANDS[(sc >= 60) + (sc >= 75) + (sc >= 90)])
+    grade, formula = _part_grade(sc, n, layer.cap, layer.floor)
+    return Part(name, sc, grade, n, formula, reasons), _Weighed(weigh, name, weights, counted)
+
+
+def _part_grade(sc: float, n: float, cap: str, floor: str) -> tuple[str, str]:
+    """(grade, formula grade): records cap both; the hold lifts a drop below B to the floor."""
+    if n < MIN_CONFIDENCE:
+        grade = cap if cap in ("C", "D") else "N"
+        return grade, grade
+    by_score = "D" if sc < 60 else "C" if sc < 75 else "B" if sc < 90 else "A"
+    return _lower(cap, _higher(by_score, floor)), _lower(cap, by_score)
+
+
+def _hold_reasons(grade: str, formula: str, layer: _Layer) -> list[str]:
+    if grade == "N":
+        return []
+    out = []
+    if GRADE_RANK[grade] > GRADE_RANK[formula]:
+        # PIPL art. 24: a drop to C or D by the formula alone awaits a regulator's review.
+        out.append("regulator_confirmation_required")
+    if GRADE_RANK[grade] < GRADE_RANK[_lower(layer.cap, "B")]:
+        out.append("regulator_confirmed_grade")
+    return out
+
+
+def _contributions(layer: _Layer, parts: Sequence[_Weighed]) -> list[Contribution]:
+    out = []
+    for e in layer.events:
+        why = layer.skipped.get(e.event_id)
+        found = next((p for p in parts if p.weigh(e) is not None), None)
+        if found is None:
+            out.append(Contribution(e.event_id, e.kind, 0.0, 0.0, False, why or "record_layer",
+                                    0.0, "record"))
+            continue
+        raw, dec = found.weights.get(e.event_id, (0.0, 0.0, None))[:2]
+        cw = found.counted.get(e.event_id, 0.0)
+        if why is None and e.event_id in found.weights and cw == 0.0 and dec > 0:
+            why = "counterparty_cap"
+        out.append(Contribution(e.event_id, e.kind, raw, dec, why is None, why, cw, found.part))
+    return out
 
 
 def _behaviour(events: Sequence[CreditEvent], voided: set[str], skipped: dict[str, str],
-               as_of: datetime) -> Weights:
+               as_of: datetime, weigh: Weigh) -> Weights:
     trades = {e.evidence: e for e in events
               if e.kind == "trade_completed" and e.event_id not in voided}
     rated: set[str | None] = set()
@@ -169,9 +429,8 @@ def _behaviour(events: Sequence[CreditEvent], voided: set[str], skipped: dict[st
     out: Weights = {}
     for e in events:
         if e.event_id in voided:
-            skipped[e.event_id] = "voided"
             continue
-        raw = _raw_weight(e)
+        raw = weigh(e)
         if raw is None:
             continue
         cp = e.counterparty
@@ -198,6 +457,7 @@ def _behaviour(events: Sequence[CreditEvent], voided: set[str], skipped: dict[st
 
 
 def _raw_weight(e: CreditEvent) -> float | None:
+    """The person model's weight of an event (None: the event does not weigh)."""
     if e.kind == "rating":
         assert e.weight is not None
         return rating_weight(e.weight)
@@ -207,7 +467,22 @@ def _raw_weight(e: CreditEvent) -> float | None:
         f = e.details
         confirmed = f["status"] == "confirmed" and f["category"] == "misdescription"
         return WEIGHTS["misdescription"] if confirmed else None
-    return WEIGHTS.get(e.kind)
+    if e.kind in ("trade_completed", "wipe_certificate"):
+        return WEIGHTS[e.kind]
+    return None
+
+
+def _behaviour_weight(e: CreditEvent) -> float | None:
+    """A platform's order defects: the person model without the wipe certificates."""
+    return None if e.kind == "wipe_certificate" else _raw_weight(e)
+
+
+def _compliance_weight(e: CreditEvent) -> float | None:
+    if e.kind == "wipe_certificate":
+        return WEIGHTS["wipe_certificate"]
+    if e.kind == "compliance":
+        return WEIGHTS["compliance_pass" if e.details["result"] == "pass" else "compliance_fail"]
+    return None
 
 
 def capped_total(free: float, per_counterparty: Sequence[float]) -> float:
@@ -251,95 +526,6 @@ def _apply_cap(weights: Weights) -> tuple[float, float, dict[str, float]]:
     return r, neg, counted
 
 
-def _grade(sc: float, n: float, records: list[Record], weights: Weights,
-           r: float) -> tuple[str, list[str]]:
-    active = {rec.tier for rec in records if rec.status == "active"}
-    reasons = [f"active_{t}_record" for t in ("serious", "ordinary", "minor") if t in active]
-    if any(rec.status == "pending" for rec in records):
-        reasons.append("pending_finding")
-    if r + 1e-9 < sum(d for _r, d, _c in weights.values() if d > 0):
-        reasons.append("counterparty_cap")
-    band = "low_score" if sc < 60 else "fair_score" if sc < 75 else (
-        "good_score" if sc < 90 else "high_score")
-    if n < MIN_CONFIDENCE:
-        reasons.append("new_subject")
-    reasons.append(band)
-    if "serious" in active:
-        return "D", reasons
-    if "ordinary" in active:
-        return ("D" if n >= MIN_CONFIDENCE and sc < 60 else "C"), reasons
-    if n < MIN_CONFIDENCE:
-        return "N", reasons
-    grade = "D" if sc < 60 else "C" if sc < 75 else "B" if sc < 90 or active else "A"
-    if grade in "CD":
-        # PIPL art. 24: a drop to C or D by the formula alone awaits a regulator's review.
-        reasons.append("regulator_confirmation_required")
-    return grade, reasons
-
-
-@dataclass(frozen=True)
-class Hint:
-    """A machine-readable way to change the grade, with the sentence to show."""
-
-    code: str
-    count: int | None
-    target_grade: str | None
-    zh: str
-    en: str
-    on: datetime | None = None
-
-
-MAX_SIMULATED_TRADES = 1000
-
-
-def _clean_trades(subject: str, k: int, as_of: datetime) -> list[CreditEvent]:
-    # Each from a new buyer, so the 10 % counterparty cap treats them as real trades would be.
-    return [CreditEvent(subject=subject, kind="trade_completed", weight=None, source="simulation",
-                        counterparty="p:" + hashlib.sha256(f"sim-{i}".encode()).hexdigest(),
-                        occurred_at=as_of, evidence=f"sim-{i}",
-                        event_id=f"sim-{i}") for i in range(k)]
-
-
-def what_would_change(result: CreditResult, events: Sequence[CreditEvent],
-                      as_of: datetime) -> list[Hint]:
-    """Say how many fresh clean trades (+1 each, simulated) lift the grade, and when records end."""
-    hints: list[Hint] = []
-    for rec in result.records:
-        if rec.status != "active":
-            continue
-        hints.append(Hint("record_ends", None, None,
-                          f"{TIER_ZH[rec.tier]}记录将于 {rec.published_until:%Y-%m-%d} 停止公示",
-                          f"the {rec.tier} record stops being published on "
-                          f"{rec.published_until:%Y-%m-%d}", rec.published_until))
-        if rec.repair_from > as_of:
-            hints.append(Hint("repair_possible_from", None, None,
-                              f"{rec.repair_from:%Y-%m-%d} 起可申请信用修复",
-                              f"credit repair may be asked from {rec.repair_from:%Y-%m-%d}",
-                              rec.repair_from))
-        else:
-            hints.append(Hint("repair_possible", None, None, "现在可申请信用修复",
-                              "credit repair may be asked now"))
-    if result.subject is None or result.grade == "A":
-        return hints
-    current = result.grade
-
-    def better(k: int) -> bool:
-        g = score([*events, *_clean_trades(result.subject or "", k, as_of)], as_of=as_of).grade
-        return g != "N" if current == "N" else GRADE_RANK.get(g, -1) > GRADE_RANK[current]
-
-    if not better(MAX_SIMULATED_TRADES):
-        return hints
-    lo, hi = 1, MAX_SIMULATED_TRADES  # better() is monotone: clean trades never lower the score
-    while lo < hi:
-        mid = (lo + hi) // 2
-        lo, hi = (lo, mid) if better(mid) else (mid + 1, hi)
-    target = score([*events, *_clean_trades(result.subject, lo, as_of)], as_of=as_of).grade
-    hints.append(Hint("more_clean_trades", lo, target,
-                      f"再完成 {lo} 笔无纠纷交易可升至 {target}",
-                      f"{lo} more clean trade{'s' if lo > 1 else ''} lift the grade to {target}"))
-    return hints
-
-
 class ScoreBook:
     """Per-subject events and results: one new event rescores only its subject."""
 
@@ -351,13 +537,13 @@ class ScoreBook:
         """Record `event` and rescore its subject (O(that subject's events))."""
         bucket = self._events[event.subject]
         bucket.append(event)
-        result = score(bucket, as_of=as_of)
+        result = score_subject(bucket, as_of=as_of)
         self._results[event.subject] = result
         return result
 
     def recompute_all(self, *, as_of: datetime) -> None:
         """Rescore every subject, e.g. after a formula change or to move `as_of` on."""
-        self._results = {s: score(evs, as_of=as_of) for s, evs in self._events.items()}
+        self._results = {s: score_subject(evs, as_of=as_of) for s, evs in self._events.items()}
 
     def load(self, events: Iterable[CreditEvent]) -> None:
         """Add events without scoring (call `recompute_all` afterwards)."""

@@ -41,3 +41,37 @@ def follow_up(kind: str, target: str, age_days: float = 0, extra: str = "") -> C
     """A void, repair or appeal_result aimed at `target`."""
     return CreditEvent(SELLER, kind, None, "regulator", None, NOW - timedelta(days=age_days), None,
                        f"{kind}-{target}-{age_days}", f"target={target}{extra}")
+
+
+def dispute(i: int, age_days: float = 0, outcome: str = "lost_unresolved") -> CreditEvent:
+    """A dispute outcome about trade `t{i}`."""
+    return CreditEvent(SELLER, "dispute_outcome", None, "xunhuan", buyer(i),
+                       NOW - timedelta(days=age_days), None, f"dispute-{i}", outcome)
+
+
+def appeal(target: str, age_days: float = 0) -> CreditEvent:
+    """The seller's appeal against the finding `target`."""
+    return CreditEvent(SELLER, "appeal", None, "xunhuan", None, NOW - timedelta(days=age_days),
+                       f"appeal:{target}", f"appeal-{target}-{age_days}", f"target={target}")
+
+
+def review(grade: str, decision: str = "confirmed", age_days: float = 0) -> CreditEvent:
+    """A regulator's review of a drop to `grade` by the formula alone."""
+    return CreditEvent(SELLER, "grade_review", None, "xunhuan/regulator/7", None,
+                       NOW - timedelta(days=age_days), None,
+                       f"review-{grade}-{decision}-{age_days}",
+                       f"grade={grade};decision={decision}")
+
+
+def compliance(i: int, result: str = "pass", age_days: float = 0, check: str = "complaint",
+               *, cp: int | None = None) -> CreditEvent:
+    """A compliance check of the platform (complaint handled, device wiped)."""
+    return CreditEvent(SELLER, "compliance", None, "xunhuan/regulator/7",
+                       None if cp is None else buyer(cp), NOW - timedelta(days=age_days),
+                       f"complaint:{i}", f"compliance-{i}", f"check={check};result={result}")
+
+
+def wipe(i: int, age_days: float = 0) -> CreditEvent:
+    """A wipe certificate issued by the platform."""
+    return CreditEvent(SELLER, "wipe_certificate", None, "xunhuan", None,
+                       NOW - timedelta(days=age_days), f"certificate:{i}", f"wipe-{i}")

@@ -60,3 +60,53 @@ def test_canonical_json_is_sorted_compact_and_round_trips() -> None:
     again = CreditEvent.from_dict(event.to_dict())
     assert again == event and again.occurred_at.utcoffset() == timedelta(0)
     assert again.counterparty == buyer(0) and again.subject == SELLER
+
+
+def _event(kind: str, detail: str | None, *, subject: str = SELLER,
+           evidence: str | None = "ref:1") -> CreditEvent:
+    return CreditEvent(subject, kind, None, "xunhuan", None, NOW, evidence, f"{kind}-1", detail)
+
+
+def test_the_new_kinds_are_accepted_with_their_detail_and_round_trip() -> None:
+    events = [
+        _event("appeal", "target=finding-1", evidence=None),
+        _event("repair", "target=finding-1"),
+        _event("repair", "target=finding-1;decision=refused"),
+        _event("grade_review", "grade=D;decision=confirmed", evidence=None),
+        _event("compliance", "check=wipe;result=fail"),
+    ]
+    for event in events:
+        assert CreditEvent.from_dict(event.to_dict()) == event
+    assert events[2].details == {"target": "finding-1", "decision": "refused"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail", "message"),
+    [
+        ("appeal", None, "appeal detail must be target=<finding event_id>"),
+        ("appeal", "target=f;decision=voided", "appeal detail must be target="),
+        ("repair", "target=f;decision=maybe", "decision must be one of ['granted', 'refused']"),
+        ("grade_review", "grade=B;decision=confirmed", "grade must be one of ['C', 'D']"),
+        ("grade_review", "grade=C", "grade_review detail must be grade=<C|D>;decision="),
+        ("grade_review", "grade=C;decision=ok", "must be one of ['confirmed', 'rejected']"),
+        ("compliance", "check=wipe", "compliance detail must be check=<wipe|complaint>;result="),
+        ("compliance", "check=audit;result=pass", "check must be one of ['complaint', 'wipe']"),
+        ("compliance", "check=wipe;result=ok", "result must be one of ['fail', 'pass']"),
+        ("appeal_result", "target=f;decision=granted", "must be one of ['upheld', 'voided']"),
+    ],
+)
+def test_a_wrong_detail_is_refused_with_the_expected_form(
+    kind: str, detail: str | None, message: str
+) -> None:
+    with pytest.raises(InvalidEvent) as refused:
+        _event(kind, detail)
+    assert message in str(refused.value)
+
+
+def test_a_compliance_event_is_about_an_organization_and_names_its_evidence() -> None:
+    with pytest.raises(InvalidEvent, match="about an organization"):
+        _event("compliance", "check=wipe;result=pass", subject=buyer(1))
+    with pytest.raises(InvalidEvent, match="needs an evidence reference"):
+        _event("compliance", "check=wipe;result=pass", evidence=None)
+    with pytest.raises(InvalidEvent, match="carries no weight"):
+        replace(_event("compliance", "check=wipe;result=pass"), weight=1.0)

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from credit.events import CreditEvent
-from credit.model import FORMULA_VERSION, ScoreBook, capped_total, score, what_would_change
+from credit.explain import what_would_change
+from credit.model import FORMULA_VERSION, ScoreBook, capped_total, score
 from tests.credit.builders import NOW, SELLER, buyer, finding, follow_up, rating, trade
 
 
