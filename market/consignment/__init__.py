@@ -1,0 +1,1 @@
+"""Consignment shops (寄卖店): agreements, markdowns, sales and payouts."""
