@@ -89,12 +89,19 @@ def _init_search(app: Flask) -> None:
 
 
 def _init_credit(app: Flask) -> None:
-    """Deliver outbox events to the credit ledger after each commit that wrote one."""
-    from market.credit.services import key_from_config, track
+    """Deliver outbox events to the credit ledger after each commit that wrote one, and sign
+    a checkpoint of the ledger head when the last one is older than CREDIT_CHECKPOINT_INTERVAL."""
+    from market.credit import services
 
-    key = key_from_config(app.config)
+    key = services.key_from_config(app.config)
+    key_path = services.checkpoint_key_path(app.config)
+    interval = services.checkpoint_interval(app.config)
+
+    def scheduled_checkpoint(session: Any) -> None:
+        services.checkpoint_if_due(session=session, key_path=key_path, interval=interval)
+
     app.extensions.setdefault("xunhuan.session_setup", []).append(
-        lambda session: track(session, key)
+        lambda session: services.track(session, key, scheduled_checkpoint)
     )
 
 
@@ -113,10 +120,13 @@ def _register_blueprints(app: Flask) -> None:
     from market.admin.views import bp as admin_bp
     from market.certificates.views import bp as certificates_bp
     from market.cli import register_commands
+    from market.credit.regulator import bp as regulator_bp
     from market.credit.views import bp as credit_bp
     from market.images.views import bp as images_bp
     from market.listings.views import bp as listings_bp
     from market.main.views import bp as main_bp
+    from market.orgs.views import bp as orgs_bp
+    from market.platforms.api import bp as platform_api_bp
     from market.search.views import bp as search_bp
     from market.trades.views import bp as trades_bp
 
@@ -130,6 +140,9 @@ def _register_blueprints(app: Flask) -> None:
         search_bp,
         certificates_bp,
         credit_bp,
+        regulator_bp,
+        orgs_bp,
+        platform_api_bp,
     ):
         app.register_blueprint(bp)
     register_commands(app)

@@ -161,14 +161,133 @@ def credit_verify_command() -> None:
 @with_appcontext
 def credit_checkpoint_command() -> None:
     """Sign the ledger head with the Ed25519 key in the data dir (created 0600 on first use)."""
-    from pathlib import Path
+    from market.credit.services import checkpoint, checkpoint_key_path, load_private_key
 
-    from market.credit.services import checkpoint, load_private_key
-
-    key = load_private_key(Path(current_app.config["DATA_DIR"]) / "credit_checkpoint_key.pem")
+    key = load_private_key(checkpoint_key_path(current_app.config))
     with Session(get_engine()) as session:
         row = checkpoint(session=session, private_key=key)
         click.echo(f"checkpoint {row.id}: seq {row.seq} head {row.head_hash}")
+
+
+@credit_group.command("recompute")
+@click.option("--stale", is_flag=True, help="Only scores past their stale time or formula.")
+@with_appcontext
+def credit_recompute_command(stale: bool) -> None:
+    """Rescore every subject from the ledger (after a formula change), or only the stale ones."""
+    import time
+
+    from market.credit.scores import recompute_all
+
+    started = time.perf_counter()
+    with Session(get_engine()) as session:
+        count = recompute_all(session, only_stale=stale)
+    click.echo(f"recomputed {count} subjects in {time.perf_counter() - started:.1f} s")
+
+
+@credit_group.command("tick")
+@with_appcontext
+def credit_tick_command() -> None:
+    """The scheduled run (cron, every few minutes): deliver, refresh stale scores, checkpoint."""
+    from market.credit import services
+    from market.credit.scores import recompute_all
+
+    config = current_app.config
+    with Session(get_engine()) as session:
+        delivered = services.deliver_all(session=session, key=services.key_from_config(config))
+        refreshed = recompute_all(session, only_stale=True)
+        row = services.checkpoint_if_due(
+            session=session,
+            key_path=services.checkpoint_key_path(config),
+            interval=services.checkpoint_interval(config),
+        )
+        signed = f"checkpoint at seq {row.seq}" if row else "no checkpoint due"
+    click.echo(f"delivered {delivered} outbox events, refreshed {refreshed} scores, {signed}")
+
+
+@click.group("platform")
+def platform_group() -> None:
+    """Partner platforms: API keys for the credit API, and its audit."""
+
+
+@platform_group.command("create")
+@with_appcontext
+@click.argument("name")
+@click.option("--uscc", default=None, help="Unified social credit code of a new platform.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(["events:write", "subjects:read"]),
+    help="Repeat for each scope (default: both).",
+)
+def platform_create_command(name: str, uscc: str | None, scopes: tuple[str, ...]) -> None:
+    """Register partner platform NAME (or reuse it) and print a new API key once."""
+    from market.platforms.errors import PlatformError
+    from market.platforms.models import SCOPES
+    from market.platforms.services import create_platform
+
+    with Session(get_engine()) as session:
+        try:
+            org, row, key = create_platform(
+                session=session, name=name, uscc=uscc, scopes=scopes or SCOPES
+            )
+        except PlatformError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"platform {org.id} {org.name}: key {row.prefix} ({row.scopes})")
+    click.echo(key)
+    click.echo("Store this key now: it will not be shown again.", err=True)
+
+
+@platform_group.command("revoke")
+@with_appcontext
+@click.argument("prefix")
+def platform_revoke_command(prefix: str) -> None:
+    """Revoke the API key with PREFIX (the 8 characters after xh_)."""
+    from market.platforms.errors import PlatformError
+    from market.platforms.services import revoke_key
+
+    with Session(get_engine()) as session:
+        try:
+            row = revoke_key(session=session, prefix=prefix)
+        except PlatformError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"key {row.prefix} revoked at {row.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
+
+
+def _when(value: object) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value is not None else "-"
+
+
+@platform_group.command("list")
+@with_appcontext
+def platform_list_command() -> None:
+    """List the API keys: platform, prefix, scopes, created, last used, revoked (UTC)."""
+    from market.platforms.services import list_keys
+
+    with Session(get_engine()) as session:
+        rows = list_keys(session=session)
+    click.echo(f"{'platform':<24} {'prefix':<8}  {'scopes':<28} created / last used / revoked")
+    for key, org in rows:
+        times = " / ".join(_when(t) for t in (key.created_at, key.last_used_at, key.revoked_at))
+        click.echo(f"{org.name:<24} {key.prefix:<8}  {key.scopes:<28} {times}")
+
+
+@platform_group.command("audit")
+@with_appcontext
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+def platform_audit_command(limit: int) -> None:
+    """Show the latest calls to the partner credit API, newest first."""
+    from market.platforms.services import recent_calls
+
+    with Session(get_engine()) as session:
+        calls = recent_calls(session=session, limit=limit)
+    for call in calls:
+        click.echo(
+            f"{call.at:%Y-%m-%d %H:%M:%S} {call.status} {call.method:<4} {call.path} "
+            f"key={call.api_key_id or '-'} org={call.organization_id or '-'} "
+            f"reason={call.reason or '-'} idem={call.idempotency_key or '-'} "
+            f"from={call.remote_addr or '-'}"
+        )
 
 
 def register_commands(app: Flask) -> None:
@@ -179,6 +298,7 @@ def register_commands(app: Flask) -> None:
         reindex_command,
         listings_group,
         credit_group,
+        platform_group,
     ):
         app.cli.add_command(command)
 

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from market.accounts.models import User
 from market.certificates.models import StationKey, WipeCertificate
+from market.credit.case_models import CreditAccessLog, CreditCase
 from market.credit.models import (
     CreditCheckpoint,
     CreditLedgerEntry,
@@ -12,16 +13,22 @@ from market.credit.models import (
 )
 from market.listings.models import Listing, ListingPhoto
 from market.orgs.models import Organization
+from market.platforms.models import ApiCall, ApiKey, IdempotencyRecord
 from market.trades.models import DomainEvent, Message, Rating, Report, Reservation
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ApiCall",
+    "ApiKey",
+    "CreditAccessLog",
+    "CreditCase",
     "CreditCheckpoint",
     "CreditLedgerEntry",
     "CreditLedgerHead",
     "CreditPersonal",
     "DomainEvent",
+    "IdempotencyRecord",
     "Listing",
     "ListingPhoto",
     "Message",

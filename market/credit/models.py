@@ -65,3 +65,25 @@ class CreditCheckpoint(SQLModel, table=True):
     signed_at: str = Field(max_length=40)  # the exact ISO text that was signed
     signature: str = Field(max_length=128)
     public_key: str = Field(max_length=64)  # raw Ed25519 public key, hex
+
+
+class CreditScore(SQLModel, table=True):
+    """The projection of each subject's score: refreshed on every append, read by badges and API.
+
+    A row is only a cache of what the ledger implies: `xunhuan credit recompute` rebuilds every
+    row, a row of an older formula is recomputed when read, and so is one past `stale_after`
+    (a day at most, or the moment a record's publication or repair date arrives).
+    """
+
+    __tablename__ = "credit_scores"
+
+    subject: str = Field(primary_key=True, max_length=80)
+    grade: str = Field(max_length=1)
+    formula_grade: str = Field(max_length=1)
+    score: float
+    confidence: float
+    reasons: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    formula_version: str = Field(max_length=40)
+    events: int = Field(default=0)
+    as_of: datetime = Field(sa_type=UTCDateTime)
+    stale_after: datetime = Field(sa_type=UTCDateTime, index=True)

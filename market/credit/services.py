@@ -17,9 +17,9 @@ import hashlib
 import hmac
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,13 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from credit.events import CreditEvent, org_subject, person_subject
+from credit.explain import Hint, what_would_change
 from credit.identifiers import is_valid_uscc, normalize_uscc
 from credit.ledger import LedgerEntry, VerifyResult, append_event, make_checkpoint, verify_chain
-from credit.model import CreditResult, Hint, score, what_would_change
+from credit.model import CreditResult, score_subject
 from market.certificates.models import WipeCertificate
-from market.credit.models import CreditCheckpoint, CreditLedgerEntry
+from market.credit import scores
+from market.credit.models import CreditCheckpoint, CreditLedgerEntry, CreditScore
 from market.credit.repository import SqlLedger
 from market.db import utcnow
 from market.listings.models import Listing
@@ -75,6 +77,11 @@ def _org_subject(session: Session, org_id: int | None) -> str | None:
 def _venue_org(session: Session, venue: object) -> int | None:
     prefix, _, raw_id = str(venue or "").partition(":")
     return int(raw_id) if prefix in VENUE_PREFIXES and raw_id.isdecimal() else None
+
+
+def venue_subject(session: Session, venue: object) -> str | None:
+    """The credit subject of the organization a listing's venue names, if it has a USCC."""
+    return _org_subject(session, _venue_org(session, venue))
 
 
 def credit_events(session: Session, row: DomainEvent, key: bytes) -> list[CreditEvent]:
@@ -126,7 +133,7 @@ def credit_events(session: Session, row: DomainEvent, key: bytes) -> list[Credit
             **common,
         )
     ]
-    org = _org_subject(session, _venue_org(session, venue))
+    org = venue_subject(session, venue)
     if org is not None:
         out.append(CreditEvent(subject=org, event_id=f"{SOURCE}:de{row.id}:o", **common))
     return out
@@ -142,15 +149,12 @@ def append_events(
     refreshed in the same transaction. `personal` (names, reasons, user ids) goes beside
     the chain.
     """
+    items = list(items)
     ledger = SqlLedger(session)
     ledger.lock_head()
     entries = [append_event(ledger, event, personal) for event, personal in items]
-    _refresh(session, {entry.event().subject for entry in entries})
+    scores.refresh(session, {event.subject for event, _personal in items})
     return entries
-
-
-def _refresh(session: Session, subjects: set[str]) -> None:
-    """Rescore `subjects` into the projection (filled in with the projection table)."""
 
 
 def deliver_pending(*, session: Session, key: bytes, limit: int = BATCH) -> int:
@@ -184,10 +188,14 @@ def deliver_all(*, session: Session, key: bytes) -> int:
     return total
 
 
-def track(session: Session, key: bytes) -> None:
-    """After a commit that wrote an outbox row, deliver it in a session of its own."""
+def track(session: Session, key: bytes,
+          after: Callable[[Session], object] | None = None) -> None:
+    """After a commit that wrote an outbox row, deliver it in a session of its own.
+
+    `after` runs in that session once the delivery committed (the scheduled checkpoint).
+    """
     sa.event.listen(session, "before_flush", _collect)
-    sa.event.listen(session, "after_commit", lambda s: _deliver(s, key))
+    sa.event.listen(session, "after_commit", lambda s: _deliver(s, key, after))
     sa.event.listen(session, "after_soft_rollback", lambda s, _t: s.info.pop(PENDING, None))
 
 
@@ -196,12 +204,15 @@ def _collect(session: OrmSession, _context: Any, _instances: Any) -> None:
         session.info[PENDING] = True
 
 
-def _deliver(session: OrmSession, key: bytes) -> None:
+def _deliver(session: OrmSession, key: bytes,
+             after: Callable[[Session], object] | None) -> None:
     if not session.info.pop(PENDING, False):
         return
     try:
         with Session(session.get_bind()) as own:
             deliver_pending(session=own, key=key)
+            if after is not None:
+                after(own)
     except Exception:  # noqa: BLE001 - the trade is saved; `xunhuan credit deliver` retries
         log.exception("credit delivery failed; the outbox keeps the events")
 
@@ -262,6 +273,40 @@ def checkpoint(*, session: Session, private_key: Ed25519PrivateKey) -> CreditChe
     return row
 
 
+def checkpoint_key_path(config: Mapping[str, Any]) -> Path:
+    """Where the ledger's Ed25519 checkpoint key lives: the data dir, mode 0600."""
+    return Path(str(config["DATA_DIR"])) / "credit_checkpoint_key.pem"
+
+
+def checkpoint_interval(config: Mapping[str, Any]) -> timedelta:
+    """How often the head is signed (CREDIT_CHECKPOINT_INTERVAL seconds, an hour by default)."""
+    return timedelta(seconds=int(config.get("CREDIT_CHECKPOINT_INTERVAL", 3600)))
+
+
+def last_checkpoint(session: Session) -> CreditCheckpoint | None:
+    return session.exec(
+        select(CreditCheckpoint).order_by(col(CreditCheckpoint.id).desc()).limit(1)
+    ).first()
+
+
+def checkpoint_due(session: Session, *, interval: timedelta, now: datetime | None = None) -> bool:
+    """A checkpoint is due when the head moved and the last one is `interval` old (or none)."""
+    head_seq = SqlLedger(session).head_seq()
+    last = last_checkpoint(session)
+    if last is None:
+        return head_seq > 0
+    signed = datetime.fromisoformat(last.signed_at)
+    return head_seq != last.seq and (now or utcnow()) - signed >= interval
+
+
+def checkpoint_if_due(*, session: Session, key_path: Path,
+                      interval: timedelta) -> CreditCheckpoint | None:
+    """The scheduled checkpoint: sign the head if due (after deliveries and from `credit tick`)."""
+    if not checkpoint_due(session, interval=interval):
+        return None
+    return checkpoint(session=session, private_key=load_private_key(key_path))
+
+
 @dataclass(frozen=True)
 class Standing:
     """A subject's result with the events behind it and the hints to show."""
@@ -275,17 +320,18 @@ def standing(*, session: Session, subject: str, as_of: datetime | None = None) -
     """Score `subject` from its ledger events now."""
     when = as_of or utcnow()
     events = SqlLedger(session).events_of(subject)
-    result = score(events, as_of=when)
-    if result.subject is None:
-        result = CreditResult(
-            subject,
-            result.score,
-            result.grade,
-            result.confidence,
-            result.reasons,
-            result.formula_version,
-            when,
-        )
+    result = score_subject(events, as_of=when, subject=subject)
     return Standing(
         result, {e.event_id: e for e in events}, what_would_change(result, events, when)
     )
+
+
+def user_grade(*, session: Session, config: Mapping[str, Any], user_id: int) -> CreditScore:
+    """A person's grade for badges, from the score projection."""
+    return scores.lookup(session, user_subject(user_id, key_from_config(config)))
+
+
+def org_grade(*, session: Session, org: Organization) -> CreditScore | None:
+    """A platform's grade for badges; None while its USCC is unrecorded (no credit subject)."""
+    subject = _org_subject(session, org.id)
+    return scores.lookup(session, subject) if subject else None

@@ -57,3 +57,11 @@ def label(*, session: Session, venue: str) -> str:
     prefix, _, raw_id = venue.partition(":")
     org = session.get(Organization, int(raw_id)) if raw_id.isdecimal() else None
     return f"{LABELS.get(prefix, prefix)} · {org.name}" if org else venue
+
+
+def organization(*, session: Session, venue: str) -> Organization | None:
+    """The shop, market organizer or school a venue names (None for online)."""
+    prefix, _, raw_id = venue.partition(":")
+    if prefix not in KIND_OF_PREFIX or not raw_id.isdecimal():
+        return None
+    return session.get(Organization, int(raw_id))

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from market.accounts.models import User
 from market.certificates.services import passed_certificate_of
-from market.credit.views import badge as credit_badge
+from market.credit.services import org_grade, user_grade
 from market.db import get_session
 from market.images.errors import ImageRejected
 from market.images.store import ImageStore
@@ -171,6 +171,7 @@ def show(listing_id: int) -> ResponseReturnValue:
         abort(404)
     services.expire_if_due(session=session, listing=listing)
     seller = session.get(User, listing.owner_id)
+    venue_org = venues.organization(session=session, venue=listing.venue)
     return render_template(
         "listings/detail.html",
         listing=listing,
@@ -180,6 +181,10 @@ def show(listing_id: int) -> ResponseReturnValue:
         answers=answer_labels(checklist_for(listing.category), listing.condition or {}),
         disclosures=checklist_for(listing.category).disclosures,
         venue_label=venues.label(session=session, venue=listing.venue),
+        venue_org=venue_org,
+        venue_credit=org_grade(session=session, org=venue_org) if venue_org else None,
+        seller_credit=user_grade(session=session, config=current_app.config,
+                                 user_id=listing.owner_id),
         seller_trades=trades.completed_trades(session=session, user_id=listing.owner_id),
         seller_rating=trades.ratings_summary(session=session, user_id=listing.owner_id),
         certificate=passed_certificate_of(session=session, listing_id=listing_id),
@@ -231,5 +236,5 @@ def profile(user_id: int) -> ResponseReturnValue:
         covers=covers,
         trades_count=trades.completed_trades(session=session, user_id=user_id),
         rating=trades.ratings_summary(session=session, user_id=user_id),
-        credit=credit_badge(session=session, user_id=user_id),
+        credit=user_grade(session=session, config=current_app.config, user_id=user_id),
     )

@@ -316,3 +316,13 @@ def completed_trades(*, session: Session, user_id: int) -> int:
             or_(Reservation.seller_id == user_id, Reservation.buyer_id == user_id),
         )
     ).one()
+
+
+def completed_at_venue(*, session: Session, venue: str) -> int:
+    """Completed trades of listings offered at `venue` (a shop, market or book corner)."""
+    return session.exec(
+        select(func.count())
+        .select_from(Reservation)
+        .join(Listing, col(Listing.id) == Reservation.listing_id)
+        .where(Reservation.status == ReservationStatus.COMPLETED.value, Listing.venue == venue)
+    ).one()

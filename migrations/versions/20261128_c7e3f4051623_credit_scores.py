@@ -21,8 +21,24 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        'credit_scores',
+        sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column('grade', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=False),
+        sa.Column('formula_grade', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=False),
+        sa.Column('score', sa.Float(), nullable=False),
+        sa.Column('confidence', sa.Float(), nullable=False),
+        sa.Column('reasons', sa.JSON(), nullable=False),
+        sa.Column('formula_version', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column('events', sa.Integer(), nullable=False),
+        sa.Column('as_of', market.db.UTCDateTime(), nullable=False),
+        sa.Column('stale_after', market.db.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('subject'),
+    )
+    op.create_index(op.f('ix_credit_scores_stale_after'), 'credit_scores', ['stale_after'],
+                    unique=False)
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index(op.f('ix_credit_scores_stale_after'), table_name='credit_scores')
+    op.drop_table('credit_scores')

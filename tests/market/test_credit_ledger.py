@@ -10,9 +10,11 @@ import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import Flask
-from sqlmodel import Session, func, select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import Session, col, func, select
 
-from credit.events import org_subject
+from credit.events import CreditEvent, org_subject
 from credit.ledger import verify_checkpoint
 from market.accounts.models import User
 from market.credit import services as credit
@@ -22,6 +24,7 @@ from market.orgs.models import OrgKind
 from market.trades import services as trades
 from market.trades.models import DomainEvent, Reservation
 from tests.builders import app_session, make_listing, make_organization, make_user
+from tests.credit.builders import NOW, SELLER, buyer
 
 SHOP_USCC = "91350100M000100Y43"
 
@@ -163,8 +166,9 @@ def test_a_checkpoint_signs_the_head_with_a_private_key_file(app: Flask, ctx: Se
     assert result.exit_code == 0, result.output
     key_file = Path(app.config["DATA_DIR"]) / "credit_checkpoint_key.pem"
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
-    row = ctx.exec(select(CreditCheckpoint)).one()
-    assert row.seq == 3
+    # The first delivery already signed a scheduled checkpoint; the command adds the newest.
+    row = ctx.exec(select(CreditCheckpoint).order_by(col(CreditCheckpoint.id).desc())).first()
+    assert row is not None and row.seq == 3
     public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(row.public_key))
     signed = {
         "seq": row.seq,
@@ -174,3 +178,57 @@ def test_a_checkpoint_signs_the_head_with_a_private_key_file(app: Flask, ctx: Se
     }
     assert verify_checkpoint(signed, public, SqlLedger(ctx)).ok
     assert not verify_checkpoint({**signed, "seq": 2}, public, SqlLedger(ctx)).ok
+
+
+@st.composite
+def chains(draw: st.DrawFn) -> list[tuple[CreditEvent, dict[str, str] | None]]:
+    """1-8 events of a shop and its buyers; the persons' carry personal data beside the chain."""
+    out: list[tuple[CreditEvent, dict[str, str] | None]] = []
+    for i in range(draw(st.integers(1, 8))):
+        who = draw(st.integers(0, 3))
+        kind = draw(st.sampled_from(["trade_completed", "wipe_certificate", "compliance"]))
+        subject = SELLER if who == 0 or kind != "trade_completed" else buyer(who)
+        cp = buyer(10 + i) if kind == "trade_completed" else None
+        detail = "check=complaint;result=pass" if kind == "compliance" else None
+        event = CreditEvent(subject, kind, None, "xunhuan", cp, NOW, f"ref:{i}", f"chain:{i}",
+                            detail)
+        out.append((event, {"user_id": str(who)} if subject != SELLER else None))
+    return out
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_verify_names_the_first_tampered_entry_of_a_random_chain(
+    app: Flask, data: st.DataObject
+) -> None:
+    with app.app_context(), app_session(app) as session:
+        items = data.draw(chains())
+        entries = credit.append_events(session, items)
+        session.flush()
+        n = len(entries)
+        tamper = data.draw(st.sampled_from(["none", "edit", "delete", "swap"] if n > 1
+                                           else ["none", "edit", "delete"]))
+        first = data.draw(st.integers(1, n))
+        if tamper == "edit":
+            payload = entries[first - 1].payload
+            at = data.draw(st.integers(0, len(payload) - 1))
+            forged = payload[:at] + ("X" if payload[at] != "X" else "Y") + payload[at + 1 :]
+            session.execute(sa.text("UPDATE credit_ledger SET payload = :p WHERE seq = :s"),
+                            {"p": forged, "s": first})
+        elif tamper == "delete":
+            session.execute(sa.text("DELETE FROM credit_ledger WHERE seq = :s"), {"s": first})
+        elif tamper == "swap":
+            first = data.draw(st.integers(1, n - 1))
+            other = data.draw(st.integers(first + 1, n))
+            swap = sa.text("UPDATE credit_ledger SET seq = :new WHERE seq = :old")
+            for old, new in ((first, -1), (other, first), (-1, other)):
+                session.execute(swap, {"old": old, "new": new})
+        session.expire_all()  # read what the database now holds, not the session's copies
+        result = credit.verify(session=session)
+        if tamper == "none":
+            assert result.ok and result.head_hash == entries[-1].entry_hash
+        else:
+            assert not result.ok
+            assert result.first_broken_seq == first, (tamper, result)
+        session.rollback()  # the next example starts from an empty ledger

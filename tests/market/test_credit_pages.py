@@ -8,6 +8,7 @@ from flask.testing import FlaskClient
 from sqlmodel import select
 
 from credit.events import org_subject
+from credit.model import FORMULA_VERSION
 from market.accounts.models import User
 from market.credit import services as credit
 from market.i18n import COOKIE
@@ -39,7 +40,7 @@ def test_my_credit_shows_the_grade_the_events_and_what_would_change(
     AuthActions(client).login(identifier=seller.mobile or "", password=PASSWORD)
     page = client.get("/my/credit").get_data(as_text=True)
     assert 'data-testid="credit-grade">N<' in page
-    assert "完成交易" in page and "beta-decay-1" in page
+    assert "完成交易" in page and FORMULA_VERSION in page
     assert "再完成" in page  # the hint in the page's language
     client.set_cookie(COOKIE, "en")
     english = client.get("/my/credit").get_data(as_text=True)

@@ -1,0 +1,48 @@
+"""The public page of a shop, flea-market organizer or school: who they are, their grade."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask.typing import ResponseReturnValue
+from sqlmodel import Session, col, select
+
+from market.credit.services import org_grade
+from market.db import get_session
+from market.listings import services as listings
+from market.listings.catalog import Status
+from market.listings.models import Listing
+from market.listings.venues import PREFIX_OF_KIND
+from market.orgs.models import Organization, OrgKind
+from market.trades.services import completed_at_venue
+
+bp = Blueprint("orgs", __name__)
+PUBLIC_KINDS = {*PREFIX_OF_KIND, OrgKind.PARTNER_PLATFORM}
+PAGE_LISTINGS = 24
+
+
+@bp.get("/orgs/<int:org_id>")
+def page(org_id: int) -> ResponseReturnValue:
+    session: Session = get_session()
+    org = session.get(Organization, org_id)
+    if org is None or org.kind_enum not in PUBLIC_KINDS:
+        abort(404)
+    prefix = PREFIX_OF_KIND.get(org.kind_enum)
+    venue = f"{prefix}:{org.id}" if prefix else None
+    rows: list[Listing] = []
+    if venue:
+        rows = list(
+            session.exec(
+                select(Listing)
+                .where(Listing.venue == venue, Listing.status == Status.ACTIVE.value)
+                .order_by(col(Listing.published_at).desc())
+                .limit(PAGE_LISTINGS)
+            )
+        )
+    return render_template(
+        "orgs/page.html",
+        org=org,
+        credit=org_grade(session=session, org=org),
+        trades_count=completed_at_venue(session=session, venue=venue) if venue else 0,
+        listings=rows,
+        covers=listings.cover_photos(session=session, listing_ids=[r.id for r in rows if r.id]),
+    )

@@ -1,0 +1,1 @@
+"""Partner platforms: API keys, the credit sharing API, its idempotency records and audit."""
