@@ -44,6 +44,9 @@ def seed_demo_command(if_empty: bool) -> None:
             click.echo("database has accounts; demo data not loaded")
             return
         logins = seed_demo(session=session, images=current_app.extensions["xunhuan.images"])
+        from market.credit.services import deliver_all, key_from_config
+
+        deliver_all(session=session, key=key_from_config(current_app.config))
     _rebuild_index()
     click.echo("demo accounts (role, login, password):")
     for role, login, password in logins:

@@ -106,7 +106,38 @@ def seed_demo(*, session: Session, images: ImageStore) -> list[tuple[str, str, s
     listings = _seed_items(session=session, images=images, sellers=sellers)
     staff = next(u for u in users if u.role == "shop_staff")
     certify_devices(session=session, staff=staff, listings=listings)
+    _seed_trades(session=session, people=sellers, listings=listings)
     return logins
+
+
+def _seed_trades(*, session: Session, people: list[User], listings: list[Listing]) -> None:
+    """Three completed and rated trades, one disputed, one report: the regulator's desk has
+    work, and the credit pages have events (the caller delivers the outbox to the ledger)."""
+    from market.trades import reports
+    from market.trades import services as trades
+
+    def buyer_for(item: Listing, shift: int) -> User:
+        return next(p for p in people[shift:] + people if p.id != item.owner_id)
+
+    kinds = ("家具", "图书", "服装")
+    unneeded = [item for item in listings if item.category.split("/")[0] in kinds]
+    for shift, item in enumerate(unneeded[:3], start=1):
+        buyer = buyer_for(item, shift)
+        seller = session.get(User, item.owner_id)
+        assert seller is not None
+        r = trades.reserve_listing(session=session, listing_id=item.id or 0, buyer=buyer)
+        for who in (buyer, seller):
+            trades.confirm_handover(session=session, reservation_id=r.id or 0, user=who)
+        trades.rate(session=session, reservation_id=r.id or 0, rater=buyer, stars=5,
+                    comment="东西和描述一致，交接顺利。")
+    disputed = unneeded[3]
+    buyer = buyer_for(disputed, 4)
+    r = trades.reserve_listing(session=session, listing_id=disputed.id or 0, buyer=buyer)
+    trades.open_dispute(session=session, reservation_id=r.id or 0, user=buyer,
+                        text="约好的时间卖家没有来，也不退定金。")
+    reports.file_report(session=session, reporter=people[1], reason="misdescription",
+                        text="照片和实物成色不符，描述称九成新，实际有明显划痕。",
+                        listing_id=unneeded[4].id)
 
 
 def _seed_items(*, session: Session, images: ImageStore, sellers: list[User]) -> list[Listing]:

@@ -51,6 +51,14 @@ def test_seed_demo_loads_a_living_marketplace(app: Flask, runner: FlaskCliRunner
         for device in devices:
             certificate = passed_certificate_of(session=session, listing_id=device.id or 0)
             assert certificate and signature_verifies(session=session, certificate=certificate)
+    with app_session(app) as session:  # the regulator's desk has work, the ledger has events
+        from market.credit import queues
+        from market.credit.models import CreditLedgerEntry
+        from market.credit.services import verify
+
+        assert len(queues.open_disputes(session)) == 1 and len(queues.open_reports(session)) == 1
+        assert session.exec(select(func.count()).select_from(CreditLedgerEntry)).one() >= 6
+        assert verify(session=session).ok
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "not loaded" in again.output
 
