@@ -125,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.images.views import bp as images_bp
     from market.listings.views import bp as listings_bp
     from market.main.views import bp as main_bp
+    from market.notifications.views import bp as notifications_bp
     from market.orgs.views import bp as orgs_bp
     from market.platforms.api import bp as platform_api_bp
     from market.search.views import bp as search_bp
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
         credit_bp,
         regulator_bp,
         orgs_bp,
+        notifications_bp,
         platform_api_bp,
     ):
         app.register_blueprint(bp)

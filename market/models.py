@@ -10,8 +10,10 @@ from market.credit.models import (
     CreditLedgerEntry,
     CreditLedgerHead,
     CreditPersonal,
+    CreditScore,
 )
 from market.listings.models import Listing, ListingPhoto
+from market.notifications.models import Notification
 from market.orgs.models import Organization
 from market.platforms.models import ApiCall, ApiKey, IdempotencyRecord
 from market.trades.models import DomainEvent, Message, Rating, Report, Reservation
@@ -27,7 +29,9 @@ __all__ = [
     "CreditLedgerEntry",
     "CreditLedgerHead",
     "CreditPersonal",
+    "CreditScore",
     "DomainEvent",
+    "Notification",
     "IdempotencyRecord",
     "Listing",
     "ListingPhoto",

@@ -44,11 +44,16 @@ def format_datetime(value: datetime | None) -> str:
 
 def _unread() -> dict[str, Any]:
     if not current_user.is_authenticated:
-        return {"unread_messages": 0}
+        return {"unread_messages": 0, "unread_notifications": 0}
     from market.db import get_session
+    from market.notifications.views import unread_count as unread_notifications
     from market.trades.services import unread_count
 
-    return {"unread_messages": unread_count(session=get_session(), user=current_user)}
+    session = get_session()
+    return {
+        "unread_messages": unread_count(session=session, user=current_user),
+        "unread_notifications": unread_notifications(session=session, user_id=current_user.id),
+    }
 
 
 def init_app(app: Flask) -> None:

@@ -21,8 +21,22 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        'notifications',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('message', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column('params', sa.JSON(), nullable=False),
+        sa.Column('link', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+        sa.Column('created_at', market.db.UTCDateTime(), nullable=False),
+        sa.Column('read_at', market.db.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name='fk_notifications_user_id_users'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_notifications_user_unread', 'notifications', ['user_id', 'read_at'],
+                    unique=False)
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index('ix_notifications_user_unread', table_name='notifications')
+    op.drop_table('notifications')
