@@ -61,13 +61,18 @@ COMPLIANCE_RESULTS = frozenset({"pass", "fail"})
 NEEDS_EVIDENCE = frozenset({"trade_completed", "rating", "wipe_certificate", "finding",
                             "compliance"})
 ORGANIZATIONS_ONLY = frozenset({"compliance"})
+FINDING_CATEGORIES = frozenset({"fraud", "counterfeit", "misdescription", "penalty", "other"})
 MAX_TEXT = 200
+# Ids, sources and evidence are references, never prose: the chain is permanent, so a name,
+# a phone number or a statement must not fit in it. Personal text goes beside the chain.
+REFERENCE = re.compile(r"[A-Za-z0-9._:/#@+=-]{1,120}")
+REFERENCE_CHARS = "A-Z a-z 0-9 . _ : / # @ + = -"
 _PERSON = re.compile(r"p:[0-9a-f]{64}")
 # kind -> (required keys, optional keys, the form shown when the detail is wrong)
 _DETAIL_KEYS = {
-    "finding": ({"tier", "status", "category"}, {"months"},
-                "tier=<minor|ordinary|serious>;status=<pending|confirmed>;category=<word>"
-                "[;months=<n>]"),
+    "finding": ({"tier", "status", "category"}, {"months", "supersedes"},
+                "tier=<minor|ordinary|serious>;status=<pending|confirmed>;category=<fraud|"
+                "counterfeit|misdescription|penalty|other>[;months=<n>][;supersedes=<event_id>]"),
     "appeal": ({"target"}, set(), "target=<finding event_id>"),
     "appeal_result": ({"target", "decision"}, set(),
                       "target=<finding event_id>;decision=<upheld|voided>"),
@@ -78,6 +83,7 @@ _DETAIL_KEYS = {
 }
 # kind -> key -> allowed values (keys not listed take any non-empty value)
 _DETAIL_VALUES = {
+    "finding": {"category": FINDING_CATEGORIES},
     "appeal_result": {"decision": APPEAL_DECISIONS},
     "repair": {"decision": REPAIR_DECISIONS},
     "grade_review": {"grade": REVIEW_GRADES, "decision": REVIEW_DECISIONS},
@@ -147,14 +153,15 @@ class CreditEvent:
                 raise InvalidEvent("a subject cannot be its own counterparty")
         if self.kind not in KINDS:
             raise InvalidEvent(f"unknown kind {self.kind!r}")
-        for name in ("source", "event_id"):
+        for name in ("source", "event_id", "evidence"):
             value = getattr(self, name)
-            if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
-                raise InvalidEvent(f"{name} must be 1-{MAX_TEXT} characters")
-        for name in ("evidence", "detail"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, str) or len(value) > MAX_TEXT):
-                raise InvalidEvent(f"{name} must be at most {MAX_TEXT} characters")
+            if (value is not None or name != "evidence") and not (
+                isinstance(value, str) and REFERENCE.fullmatch(value)
+            ):
+                raise InvalidEvent(f"{name} must be a reference: 1-120 of {REFERENCE_CHARS}")
+        if self.detail is not None and (not isinstance(self.detail, str)
+                                        or len(self.detail) > MAX_TEXT):
+            raise InvalidEvent(f"detail must be at most {MAX_TEXT} characters")
         if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:
             raise InvalidEvent("occurred_at must be timezone-aware")
         object.__setattr__(self, "occurred_at", self.occurred_at.astimezone(UTC))

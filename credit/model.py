@@ -44,6 +44,11 @@ REASON_CODES = (
     "behaviour_part_lower", "compliance_part_lower",
     "regulator_confirmation_required", "regulator_confirmed_grade",
 )
+# What other platforms may be told: nothing a regulator has not confirmed (an unreviewed finding,
+# a formula-only drop waiting for review) leaves the marketplace (PIPL art. 24).
+SHARED_REASON_CODES = tuple(
+    c for c in REASON_CODES if c not in ("pending_finding", "regulator_confirmation_required")
+)
 # Every `Contribution.why_not`.
 WHY_NOT_CODES = (
     "after_as_of", "voided", "no_completed_trade", "not_the_buyer", "trade_already_rated",
@@ -285,7 +290,9 @@ def _records(events: Sequence[CreditEvent], voided: set[str], as_of: datetime,
              skipped: dict[str, str]) -> list[Record]:
     findings = [e for e in events if e.kind == "finding"]
     # A confirmation closes its case's pending finding for good, even if it is voided later.
-    confirmed_cases = {e.evidence for e in findings if e.details["status"] == "confirmed"}
+    confirmed = [e for e in findings if e.details["status"] == "confirmed"]
+    superseded = {e.details["supersedes"] for e in confirmed if "supersedes" in e.details}
+    confirmed_cases = {e.evidence for e in confirmed if "supersedes" not in e.details}
     decided: dict[str, datetime] = {}
     for e in events:
         if e.kind == "appeal_result":
@@ -314,8 +321,8 @@ def _records(events: Sequence[CreditEvent], voided: set[str], as_of: datetime,
         if e.event_id in voided:
             status = "voided"
         elif f["status"] == "pending":
-            if e.evidence in confirmed_cases:
-                continue  # superseded by the regulator's confirmation of the same case
+            if e.event_id in superseded or e.evidence in confirmed_cases:
+                continue  # superseded by the regulator's confirmation of it (or of its case)
             status = "pending"
         elif timely:
             status, until = "repaired", timely[0].occurred_at

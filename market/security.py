@@ -41,8 +41,11 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
-def requires_role(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Let in a logged-in user with one of `roles` (admins always); others get 403.
+def requires_role(
+    *roles: Role, admit_admin: bool = True
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Let in a logged-in user with one of `roles` (and admins, unless `admit_admin` is False:
+    the regulator's desk is for regulators only); others get 403.
 
     With no roles it only asks for a login. Anonymous visitors go to the login page.
     """
@@ -54,7 +57,9 @@ def requires_role(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()  # type: ignore[no-any-return]
-            if roles and not current_user.has_role(*roles):
+            allowed = current_user.has_role(*roles) if admit_admin else (
+                current_user.role_enum in roles)
+            if roles and not allowed:
                 abort(403)
             return view(*args, **kwargs)
 

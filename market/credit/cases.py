@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
@@ -31,7 +32,6 @@ from market.trades.models import Report, Reservation
 
 REASON_MIN, REASON_MAX = 5, 500
 STATEMENT_MIN, STATEMENT_MAX = 10, 1000
-EVIDENCE_MAX = 200
 ACCESS_FRESH = timedelta(minutes=30)
 APPEAL_ANSWER_DAYS = 15  # the regulator answers within 15 days of the filing
 CATEGORIES = ("fraud", "counterfeit", "misdescription", "penalty", "other")
@@ -53,6 +53,7 @@ class CaseNotFound(CaseError):
     status = 404
 
 
+DOCUMENT_MAX = 100
 Personal = Mapping[str, str]
 
 
@@ -89,6 +90,10 @@ def _regulator_event(
     regulator: User, *, subject: str, kind: str, detail: str | None, evidence: str | None,
     event_id: str, now: datetime, counterparty: str | None = None,
 ) -> CreditEvent:
+    """Every decision's entry; a regulator never decides a case about themselves."""
+    own = services.user_subject(regulator.id or 0, services.key_from_config(current_app.config))
+    if own in (subject, counterparty):
+        raise CaseConflict(_l("不能处理与本人有关的案件，请交由其他监管人员处理。"))
     return CreditEvent(
         subject=subject,
         kind=kind,
@@ -203,9 +208,9 @@ def _finding_input(
         raise CaseError(
             _l("公示期须在%(low)d至%(high)d个月之间。", low=low, high=high), field="months"
         )
-    ref = (evidence or "").strip()
-    if not ref or len(ref) > EVIDENCE_MAX:
-        raise CaseError(_l("请填写证据编号（最多200个字符）。"), field="evidence")
+    ref = " ".join((evidence or "").split())
+    if not ref or len(ref) > DOCUMENT_MAX:
+        raise CaseError(_l("请填写案卷编号或文书文号（最多100个字符）。"), field="evidence")
     return tier, category, int(raw), ref
 
 
@@ -214,11 +219,6 @@ def _open_finding(
     evidence: str, reason: str, now: datetime, report_id: int | None = None,
 ) -> CreditCase:
     _lock(session)
-    used = {
-        e.evidence for e in SqlLedger(session).events_of(subject) if e.kind == "finding"
-    }
-    if evidence in used:
-        raise CaseConflict(_l("此证据编号已用于该对象的另一项认定，请换一个。"), field="evidence")
     case = _new_case(
         session, kind=CaseKind.FINDING.value, subject=subject, report_id=report_id,
         opened_at=now, opened_by_user_id=regulator.id,
@@ -226,11 +226,12 @@ def _open_finding(
     event_id = f"xunhuan:case{case.id}:pending"
     case.target_event_id = event_id
     detail = f"tier={tier};status=pending;category={category};months={months}"
+    # The chain cites the case; the document number (free text) sits beside it with the reason.
     event = _regulator_event(
-        regulator, subject=subject, kind="finding", detail=detail, evidence=evidence,
-        event_id=event_id, now=now,
+        regulator, subject=subject, kind="finding", detail=detail,
+        evidence=f"xunhuan:case{case.id}", event_id=event_id, now=now,
     )
-    services.append_events(session, [(event, _who(regulator, reason))])
+    services.append_events(session, [(event, {**_who(regulator, reason), "document": evidence})])
     session.add(case)
     return case
 
@@ -283,8 +284,9 @@ def _decide_pending(
             session, kind=CaseKind.FINDING.value, subject=subject, target_event_id=event_id,
             opened_at=pending.occurred_at,
         )
-    if confirm:
+    if confirm:  # naming the pending finding it confirms, so no other one of the case is hidden
         detail = (pending.detail or "").replace("status=pending", "status=confirmed")
+        detail += f";supersedes={event_id}"
         event = _regulator_event(
             regulator, subject=subject, kind="finding", detail=detail,
             evidence=pending.evidence, event_id=f"xunhuan:case{case.id}:confirmed", now=when,
@@ -370,9 +372,12 @@ def review_grade(
     choice = _choice(decision, REVIEW_DECISIONS, "decision")
     when = now or utcnow()
     _lock(session)
-    result, _events = result_of(session, _subject(subject), when)
+    result, events = result_of(session, _subject(subject), when)
     if not held(result):
         raise CaseConflict(_l("该对象的等级没有等待复核的下调。"))
+    if _rejected_lately(list(events.values()), result.formula_grade or "", when):
+        # One regulator's rejection stands for the review period; another cannot override it.
+        raise CaseConflict(_l("这次下调已被驳回，复核期内不再重复复核。"))
     case = _new_case(session, kind=CaseKind.REVIEW.value, subject=subject, opened_at=when)
     event = _regulator_event(
         regulator, subject=subject, kind="grade_review",

@@ -27,7 +27,7 @@ from market.trades.models import Report, Reservation
 
 SEARCH_LIMIT = 20
 QUERY_MAX = 100
-MOBILE_PREFIX = 7  # shorter numbers are ids; a 7-digit prefix names a mobile number block
+MOBILE_DIGITS = 11
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,10 @@ def find_subjects(session: Session, query: str, key: bytes) -> list[Party]:
         if (listing := session.get(Listing, int(q))) is not None:
             owner = session.get(User, listing.owner_id)
             users += [(owner, "listing_id")] if owner else []
-    if q.isdecimal() and len(q) >= MOBILE_PREFIX:
-        found = session.exec(select(User).where(col(User.mobile).startswith(q)).limit(
-            SEARCH_LIMIT))
-        users += [(u, "mobile") for u in found]
+    if q.isdecimal() and len(q) == MOBILE_DIGITS:
+        # The whole number only: a prefix would list masked numbers whose typed prefix and
+        # shown last four digits together give the number away without a logged reason.
+        users += [(u, "mobile") for u in session.exec(select(User).where(User.mobile == q))]
     if "@" in q:
         users += [(u, "email") for u in session.exec(select(User).where(User.email == q.lower()))]
     if is_valid_uscc(normalize_uscc(q)):
@@ -296,3 +296,17 @@ def record_views(session: Session, subject: str, records: Iterable[Record], *,
             repairs=repairs,
         ))
     return out
+
+
+def document_of(session: Session, event: CreditEvent) -> str:
+    """The document number a regulator cited for a finding (kept beside the chain), else the
+    finding's evidence reference as the chain holds it (a partner's reference)."""
+    evidence = event.evidence or ""
+    if not evidence.startswith("xunhuan:case"):
+        return evidence
+    data = session.exec(
+        select(CreditPersonal.data)
+        .join(CreditLedgerEntry, col(CreditLedgerEntry.personal_ref) == CreditPersonal.ref)
+        .where(CreditLedgerEntry.event_id == f"{evidence}:pending")
+    ).first()
+    return str(data.get("document", evidence)) if data else evidence

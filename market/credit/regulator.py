@@ -1,13 +1,15 @@
 """The regulator's desk: queues, finding a subject, opening it with a reason, and decisions.
 
-Every view is for regulators (admins pass too). The views only read forms and call
-`market.credit.cases` (decisions) and `market.credit.queues` (reading); a refused decision
-shows the page again with the reason it was refused, status 4xx, and nothing written.
+Every view is for regulators only (not even admins: judging credit is an agency's act). The
+views only read forms and call `market.credit.cases` (decisions) and `market.credit.queues`
+(reading); a refused decision shows the page again with the reason it was refused, status
+4xx, and nothing written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -29,7 +31,12 @@ from market.trades.forms import REPORT_LABELS
 from market.trades.models import Reservation
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
-regulator_only = requires_role(Role.REGULATOR)
+regulator_only = requires_role(Role.REGULATOR, admit_admin=False)
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"document_of": lambda event: queues.document_of(get_session(), event)}
 
 CASE_KIND_LABELS = {
     "finding": _l("待确认认定"),

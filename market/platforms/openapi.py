@@ -49,11 +49,7 @@ def _error(reasons: tuple[str, ...], **extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def _reason_codes() -> dict[str, Any]:
-    codes = getattr(credit.model, "REASON_CODES", None)
-    item: dict[str, Any] = {"type": "string"}
-    if codes:
-        item = {"enum": list(codes)}
-    return {"type": "array", "items": item}
+    return {"type": "array", "items": {"enum": list(credit.model.SHARED_REASON_CODES)}}
 
 
 def _schemas() -> dict[str, Any]:

@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 from credit.errors import InvalidSubject
 from credit.events import check_subject, org_subject
 from credit.identifiers import normalize_uscc
+from credit.model import SHARED_REASON_CODES
 from market.credit import scores
 from market.credit.models import CreditLedgerEntry
 from market.credit.repository import SqlLedger
@@ -301,7 +302,7 @@ def subject_view(*, session: Session, subject_ref: str) -> dict[str, Any]:
         "grade": result.grade,
         "score": round(result.score, 2),
         "confidence": round(result.confidence, 2),
-        "reasons": list(result.reasons),
+        "reasons": [r for r in result.reasons if r in SHARED_REASON_CODES],
         "formula_version": result.formula_version,
         "as_of": result.as_of.astimezone(UTC).isoformat(),
     }

@@ -53,13 +53,30 @@ def test_kinds_weights_and_times_are_validated() -> None:
 
 def test_canonical_json_is_sorted_compact_and_round_trips() -> None:
     beijing = timezone(timedelta(hours=8))
-    event = replace(trade(0), source="闲鱼", occurred_at=NOW.astimezone(beijing))
+    event = replace(trade(0), source="platform:7", occurred_at=NOW.astimezone(beijing))
     text = event.canonical_json()
-    assert "闲鱼" in text and ", " not in text
+    assert '"source":"platform:7"' in text and ", " not in text
     assert text.index('"counterparty"') < text.index('"kind"') < text.index('"weight"')
     again = CreditEvent.from_dict(event.to_dict())
     assert again == event and again.occurred_at.utcoffset() == timedelta(0)
     assert again.counterparty == buyer(0) and again.subject == SELLER
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("evidence", "张三 13812345678"),
+        ("evidence", "order 1"),
+        ("event_id", "x" * 121),
+        ("source", "闲鱼"),
+        ("detail", "tier=minor;status=pending;category=张三欠钱不还"),
+    ],
+)
+def test_the_chain_takes_references_never_prose(field: str, value: str) -> None:
+    """The ledger is permanent: names, phones and statements must not fit in an event."""
+    base = _event("finding", "tier=minor;status=pending;category=fraud")
+    with pytest.raises(InvalidEvent):
+        replace(base, **{field: value})
 
 
 def _event(kind: str, detail: str | None, *, subject: str = SELLER,

@@ -73,7 +73,7 @@ def test_confirm_appeal_void_and_recover(
     finding.get_by_label("失信等级").select_option("ordinary")
     finding.get_by_label("认定类别").select_option("misdescription")
     finding.get_by_label("公示期（月）").fill("6")
-    finding.get_by_label("证据编号").fill("南开市监〔2026〕301号")
+    finding.get_by_label("案卷编号").fill("南开市监〔2026〕301号")
     finding.get_by_label("理由").fill("照片与实物不符，买家提供了开箱视频")
     finding.get_by_role("button", name="立案").click()
     expect(page.locator(".flash")).to_contain_text("已立案")

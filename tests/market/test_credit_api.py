@@ -21,6 +21,7 @@ from werkzeug.test import TestResponse
 
 import credit.model
 from credit.events import org_subject
+from market.credit import scores
 from market.credit.repository import SqlLedger
 from market.credit.services import verify
 from market.db import get_engine, utcnow
@@ -308,7 +309,10 @@ def test_a_pending_finding_and_a_rating_are_accepted(app: Flask, partner: Api) -
     rating = trade(1, kind="rating", weight=5, event_id="r1")
     answer = partner.push([trade(1), rating, finding])
     assert answer.status_code == 201, answer.get_json()
-    assert "pending_finding" in partner.subject().get_json()["reasons"]
+    with app_session(app) as session:  # the marketplace's regulator sees it waiting ...
+        assert "pending_finding" in scores.lookup(session, SELLER).reasons
+    # ... but no platform is told of an accusation a regulator has not confirmed.
+    assert "pending_finding" not in partner.subject().get_json()["reasons"]
 
 
 def test_an_event_dated_ahead_is_refused_beyond_five_minutes(app: Flask, partner: Api) -> None:
@@ -538,10 +542,10 @@ def test_the_openapi_document_covers_exactly_the_credit_routes(app: Flask, partn
     get = doc["paths"]["/api/v1/credit/subjects/{subject_ref}"]["get"]
     assert {"200", "400", "401", "403", "429"} <= set(get["responses"])
     reasons = doc["components"]["schemas"]["Standing"]["properties"]["reasons"]["items"]
-    codes = getattr(credit.model, "REASON_CODES", None)
-    if codes is not None:  # the library's list of every reason code the model emits
-        assert reasons["enum"] == list(codes)
-        assert set(partner.subject().get_json()["reasons"]) <= set(reasons["enum"])
+    # every reason the model emits, less what no regulator has confirmed
+    assert reasons["enum"] == list(credit.model.SHARED_REASON_CODES)
+    assert "pending_finding" not in reasons["enum"]
+    assert set(partner.subject().get_json()["reasons"]) <= set(reasons["enum"])
 
 
 def test_a_seller_gives_the_reference_on_my_credit_and_a_partner_reads_the_same_grade(

@@ -135,11 +135,13 @@ def confirmed(app: Flask, session: Session, regulator: User, seller: User,
     """A confirmed ordinary misdescription record against `seller`; its finding id."""
     when = at or utcnow()
     subject = subject_of(app, seller)
-    case = cases.open_finding(session=session, regulator=regulator, subject=subject,
-                              tier="ordinary", category="misdescription", months=12,
-                              evidence=evidence, reason=REASON, now=when)
-    done = cases.confirm_finding(session=session, regulator=regulator, subject=subject,
-                                 event_id=case.target_event_id or "", reason=REASON, now=when)
+    with app.app_context():  # decisions check the regulator is not the subject (app's key)
+        case = cases.open_finding(session=session, regulator=regulator, subject=subject,
+                                  tier="ordinary", category="misdescription", months=12,
+                                  evidence=evidence, reason=REASON, now=when)
+        done = cases.confirm_finding(session=session, regulator=regulator, subject=subject,
+                                     event_id=case.target_event_id or "", reason=REASON,
+                                     now=when)
     return done.decision_event_id or ""
 
 
@@ -169,7 +171,7 @@ def regulator_rules(app: Flask) -> list[tuple[str, str]]:
     return out
 
 
-def test_every_regulator_url_is_for_regulators_and_admins_only(
+def test_every_regulator_url_is_for_regulators_only(
     app: Flask, client: FlaskClient, ctx: Session
 ) -> None:
     rules = regulator_rules(app)
@@ -178,11 +180,12 @@ def test_every_regulator_url_is_for_regulators_and_admins_only(
         response = post(client, url) if method == "POST" else client.get(url)
         assert response.status_code == 302, (method, url)
         assert response.headers["Location"].startswith("/account/login"), (method, url)
-    login(client, make_user(ctx, role=Role.RESIDENT))
-    for method, url in rules:
-        response = post(client, url) if method == "POST" else client.get(url)
-        assert response.status_code == 403, (method, url)
-    for role in (Role.REGULATOR, Role.ADMIN):
+    for role in (Role.RESIDENT, Role.ADMIN):  # the marketplace's admins are not regulators
+        login(client, make_user(ctx, role=role))
+        for method, url in rules:
+            response = post(client, url) if method == "POST" else client.get(url)
+            assert response.status_code == 403, (role, method, url)
+    for role in (Role.REGULATOR,):
         login(client, make_user(ctx, role=role))
         for method, url in rules:
             response = post(client, url) if method == "POST" else client.get(url)
@@ -212,6 +215,9 @@ def test_a_subject_is_masked_until_opened_with_a_reason_and_the_reason_is_logged
     assert "王**" in found and "138****5678" in found
     assert "王小明" not in page and "13812345678" not in found
     assert ">A<" in found  # the grade
+    # A prefix finds nobody: prefix + the masked number's last four would give the number away.
+    prefix = text(client.get("/regulator/search", query_string={"q": "1381234"}))
+    assert "138****5678" not in prefix.split('data-testid="search-results"')[-1]
     subject = subject_of(app, seller)
     url = f"/regulator/subjects/{subject}"
     masked = text(client.get(url))
@@ -294,12 +300,13 @@ def test_finding_input_is_checked_before_anything_is_written(
     before = seq(ctx)
     assert "公示期须在3至12个月之间。" in text(open_pending(client, subject, months="13"))
     assert "请选择认定类别。" in text(open_pending(client, subject, category="rude"))
-    assert "请填写证据编号" in text(open_pending(client, subject, evidence=" "))
+    assert "请填写案卷编号" in text(open_pending(client, subject, evidence=" "))
     assert seq(ctx) == before
-    assert open_pending(client, subject, evidence="E-1").status_code == 302
-    reused = open_pending(client, subject, evidence="E-1")
-    assert reused.status_code == 409 and "此证据编号已用于" in text(reused)
-    assert seq(ctx) == before + 1
+    # Whatever a regulator types as the document number stays out of the permanent chain.
+    assert open_pending(client, subject, evidence="张三 13812345678").status_code == 302
+    with app_session(app) as session:
+        payloads = " ".join(session.exec(select(CreditLedgerEntry.payload)))
+    assert "13812345678" not in payloads and "张三" not in payloads
 
 
 # -- findings -------------------------------------------------------------------------------
@@ -325,7 +332,9 @@ def test_confirming_a_finding_drops_an_a_seller_to_c(
     [record] = st.result.records
     assert (record.status, record.tier, record.category) == ("active", "ordinary",
                                                               "misdescription")
-    assert st.events[record.finding_id].evidence == "市监罚字〔2026〕12号"
+    # The chain cites the case; the document number is kept beside it and shown to regulators.
+    assert st.events[record.finding_id].evidence.startswith("xunhuan:case")
+    assert "市监罚字〔2026〕12号" in text(client.get(f"/regulator/subjects/{subject}"))
     assert "没有待确认的认定" in text(client.get("/regulator/findings"))
     again = post(client, f"/regulator/subjects/{subject}/confirm", event_id=finding_id,
                  reason=REASON)
@@ -538,8 +547,9 @@ def test_a_refused_repair_changes_nothing_but_is_answered(
     finding_id = confirmed(app, ctx, regulator, seller, at=utcnow() - timedelta(days=100))
     case = cases.request_repair(session=ctx, user=seller, key=key(app), finding_id=finding_id,
                                 statement="已全额退款并改正了商品描述。")
-    cases.decide_repair(session=ctx, regulator=regulator, case_id=case.id or 0,
-                        decision="refused", reason="尚未退款，不予修复")
+    with app.app_context():
+        cases.decide_repair(session=ctx, regulator=regulator, case_id=case.id or 0,
+                            decision="refused", reason="尚未退款，不予修复")
     assert grade(app, ctx, seller) == "C"
     login(client, seller)
     mine = text(client.get("/my/credit"))
@@ -581,9 +591,52 @@ def test_a_held_grade_waits_for_review_and_the_review_decides(
     assert response.status_code == 302
     assert grade(app, ctx, seller) == after
     assert "没有等待复核的等级" in text(client.get("/regulator/reviews"))
-    again = post(client, f"/regulator/subjects/{subject}/review", decision=decision,
-                 reason="核实三起纠纷均属实")
-    assert (again.status_code == 409) == (decision == "confirmed")
+    # Either answer stands: a second regulator cannot override a rejection within the period.
+    login(client, make_user(ctx, role=Role.REGULATOR))
+    again = post(client, f"/regulator/subjects/{subject}/review", decision="confirmed",
+                 reason="另一位监管人员想要改判")
+    assert again.status_code == 409
+    assert grade(app, ctx, seller) == after
+
+
+def _pending(subject: str, n: int, tier: str, evidence: str = "ORDER-1") -> CreditEvent:
+    return CreditEvent(subject=subject, kind="finding", weight=None, source="partner:7",
+                       counterparty=None, occurred_at=utcnow() - timedelta(hours=n),
+                       evidence=evidence, event_id=f"partner:7:f{n}",
+                       detail=f"tier={tier};status=pending;category=fraud")
+
+
+def test_confirming_one_pending_finding_leaves_another_of_the_same_case_waiting(
+    app: Flask, client: FlaskClient, ctx: Session
+) -> None:
+    subject = subject_of(app, a_seller(app, ctx))
+    credit.append_events(ctx, [(_pending(subject, 1, "minor"), None),
+                               (_pending(subject, 2, "serious"), None)])
+    ctx.commit()
+    login(client, make_user(ctx, role=Role.REGULATOR))
+    post(client, f"/regulator/subjects/{subject}/confirm", event_id="partner:7:f1", reason=REASON)
+    records = {r.finding_id: r.status for r in standing(ctx, subject).result.records}
+    assert records["partner:7:f2"] == "pending"  # the serious one still waits for a decision
+    assert "partner:7:f2" in text(client.get("/regulator/findings"))
+
+
+def test_a_regulator_cannot_decide_a_case_about_themselves(
+    app: Flask, client: FlaskClient, ctx: Session
+) -> None:
+    regulator = a_seller(app, ctx, role=Role.REGULATOR)
+    subject = subject_of(app, regulator)
+    credit.append_events(ctx, [(_pending(subject, 1, "ordinary"), None)])
+    ctx.commit()
+    before = seq(ctx)
+    login(client, regulator)
+    refused = post(client, f"/regulator/subjects/{subject}/void", event_id="partner:7:f1",
+                   reason=REASON)
+    assert refused.status_code == 409 and "不能处理与本人有关的案件" in text(refused)
+    assert seq(ctx) == before
+    login(client, make_user(ctx, role=Role.REGULATOR))  # a colleague may
+    assert post(client, f"/regulator/subjects/{subject}/void", event_id="partner:7:f1",
+                reason=REASON).status_code == 302
+    assert seq(ctx) == before + 1
 
 
 def test_a_report_becomes_a_pending_finding_or_is_dismissed(
@@ -633,13 +686,16 @@ def test_every_decision_is_one_entry_naming_the_regulator_and_the_reason(
 
     def decided(action: Callable[[str], object], reason: str) -> CreditEvent:
         before = seq(ctx)
-        action(reason)
+        with app.app_context():
+            action(reason)
         assert seq(ctx) == before + 1
         entry = one(ctx, select(CreditLedgerEntry).where(CreditLedgerEntry.seq == before + 1))
         event = CreditEvent.from_dict(json.loads(entry.payload)["event"])
         assert event.source == f"xunhuan/regulator/{regulator.id}"
         personal = one(ctx, select(CreditPersonal).where(CreditPersonal.ref == entry.personal_ref))
-        assert personal.data == {"regulator_id": str(regulator.id), "reason": reason}
+        assert {k: personal.data[k] for k in ("regulator_id", "reason")} == {
+            "regulator_id": str(regulator.id), "reason": reason}
+        assert reason not in entry.payload  # the why sits beside the chain, never in it
         return event
 
     kw: dict[str, Any] = {"session": ctx, "regulator": regulator}
