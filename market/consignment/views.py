@@ -1,0 +1,277 @@
+"""The shop counter: dashboard, profile, intake, items, tags and counter sales.
+
+Consignors, payouts and the consignor's own page are in market.consignment.payout_views, on
+the same blueprint.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlmodel import Session
+
+from market.accounts.models import Role, User
+from market.consignment import lifecycle, payouts, pdf, services
+from market.consignment.errors import ConsignmentError, ItemNotFound, NotShopStaff
+from market.consignment.forms import (
+    AgreementForm,
+    CounterForm,
+    ProfileForm,
+    format_pairs,
+    format_steps,
+)
+from market.consignment.models import ConsignmentItem, Consignor, parse_code
+from market.db import get_session
+from market.images.errors import ImageRejected
+from market.images.store import ImageStore
+from market.listings.catalog import CATEGORY_TREE, category_keys
+from market.listings.errors import ListingError
+from market.listings.forms import build_form, to_input
+from market.orgs.models import Organization
+from market.security import requires_role
+
+bp = Blueprint("consignment", __name__)
+staff_only = requires_role(Role.SHOP_STAFF)
+
+
+def _me() -> User:
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    return user
+
+
+def _shop(session: Session) -> Organization:
+    try:
+        return services.shop_of(session=session, user=_me())
+    except NotShopStaff:
+        abort(403)
+
+
+def _pdf(body: bytes, name: str) -> Response:
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+def _attach(form: Any, agreement: AgreementForm, error: Any) -> None:
+    name = getattr(error, "field", None) or "photos"
+    target = getattr(agreement, name, None) or getattr(form, name, None)
+    if name == "split":
+        target = agreement.consignor_rate
+    message = str(getattr(error, "message", error))
+    if target is None:
+        form.form_errors.append(message)
+    else:
+        target.errors = [*target.errors, message]
+
+
+@bp.get("/shop")
+@staff_only
+def dashboard() -> ResponseReturnValue:
+    session = get_session()
+    shop = _shop(session)
+    lifecycle.tick(session=session, organization_id=shop.id)  # never a stale day either
+    return render_template(
+        "consignment/dashboard.html", shop=shop,
+        board=payouts.dashboard(session=session, staff=_me()),
+    )
+
+
+@bp.route("/shop/profile", methods=["GET", "POST"])
+@staff_only
+def profile() -> ResponseReturnValue:
+    session = get_session()
+    shop = _shop(session)
+    current = services.profile_of(session=session, org_id=shop.id or 0)
+    form = ProfileForm(data=None if request.method == "POST" else {
+        "opening_hours": current.opening_hours,
+        "description": current.description,
+        "minimum_payout": Decimal(current.minimum_payout_fen) / 100,
+        "default_rate": Decimal(current.default_rate_bp) / 100,
+        "tiers": format_pairs(current.tiers, money_key=True),
+        "category_rates": format_pairs(current.category_rates, money_key=False),
+        "term_days": current.term_days,
+        "steps": format_steps(current.steps),
+        "end_action": current.end_action,
+    })
+    if form.validate_on_submit():
+        try:
+            services.save_profile(session=session, user=_me(), values=form.values())
+        except ConsignmentError as error:
+            session.rollback()
+            form.form_errors.append(str(error.message))
+        else:
+            flash(_("店铺资料已保存。"), "success")
+            return redirect(url_for("consignment.profile"))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("consignment/profile.html", form=form, shop=shop), status
+
+
+@bp.get("/shop/intake")
+@staff_only
+def choose_category() -> ResponseReturnValue:
+    _shop(get_session())
+    return render_template("consignment/choose_category.html", tree=CATEGORY_TREE)
+
+
+@bp.route("/shop/intake/<path:category>", methods=["GET", "POST"])
+@staff_only
+def intake(category: str) -> ResponseReturnValue:
+    if category not in category_keys():
+        abort(404)
+    session = get_session()
+    shop = _shop(session)
+    venue = f"shop:{shop.id}"
+    form = build_form(category, [(venue, shop.name)])
+    house = services.profile_of(session=session, org_id=shop.id or 0)
+    agreement = AgreementForm(data=None if request.method == "POST" else {
+        "term_days": house.term_days, "steps": format_steps(house.steps),
+        "end_action": house.end_action,
+    })
+    if request.method == "POST":
+        form.mode.data, form.street.data, form.venue.data = "sell", shop.street or "", venue
+    if form.is_submitted() and (form.validate() & agreement.validate()):
+        try:
+            listing = to_input(form, category)
+            item = services.intake(
+                session=session, staff=_me(), store=_store(),
+                data=services.IntakeInput(
+                    title=listing.title, category=category, description=listing.description,
+                    price_fen=listing.price_fen, condition=listing.condition,
+                    disclosures=listing.disclosures,
+                    certificate_id=request.form.get("certificate_id") or None,
+                    photos=[f.read() for f in request.files.getlist("photos") if f.filename],
+                    **agreement.agreement_fields(),
+                ),
+            )
+        except (ListingError, ImageRejected) as error:
+            session.rollback()
+            _attach(form, agreement, error)
+        else:
+            flash(_("已收货：%(code)s。请打印协议由双方签字，并贴上标签。", code=item.code),
+                  "success")
+            return redirect(url_for("consignment.item", item_id=item.id))
+    status = 400 if form.errors or form.form_errors or agreement.errors else 200
+    return render_template(
+        "consignment/intake.html", form=form, agreement=agreement, category=category, shop=shop
+    ), status
+
+
+def _store() -> ImageStore:
+    store: ImageStore = current_app.extensions["xunhuan.images"]
+    return store
+
+
+def _item(session: Session, item_id: int) -> ConsignmentItem:
+    try:
+        return services.item_for_staff(session=session, user=_me(), item_id=item_id)
+    except NotShopStaff:
+        abort(403)
+    except ItemNotFound:
+        abort(404)
+
+
+@bp.get("/shop/items/<int:item_id>")
+@staff_only
+def item(item_id: int) -> ResponseReturnValue:
+    session = get_session()
+    row = _item(session, item_id)
+    listing = services.listing_of(session=session, item=row)
+    shown = lifecycle.on_read(session=session, listing=listing)
+    return render_template(
+        "consignment/item.html", item=row, listing=listing, shown=shown,
+        consignor=session.get(Consignor, row.consignor_id),
+        agreement=services.agreement_of(row),
+    )
+
+
+@bp.post("/shop/items/<int:item_id>/collected")
+@staff_only
+def collected(item_id: int) -> ResponseReturnValue:
+    session = get_session()
+    _item(session, item_id)
+    lifecycle.mark_collected(session=session, staff=_me(), item_id=item_id)
+    flash(_("已登记：寄卖人已取回物品。"), "info")
+    return redirect(url_for("consignment.item", item_id=item_id))
+
+
+@bp.get("/shop/items/<int:item_id>/agreement.pdf")
+@staff_only
+def agreement_pdf(item_id: int) -> ResponseReturnValue:
+    session = get_session()
+    row = _item(session, item_id)
+    shop = _shop(session)
+    house = services.profile_of(session=session, org_id=shop.id or 0)
+    consignor = session.get(Consignor, row.consignor_id)
+    assert consignor is not None
+    body = pdf.agreement_pdf(
+        shop=shop, hours=house.opening_hours, minimum_fen=house.minimum_payout_fen, item=row,
+        listing=services.listing_of(session=session, item=row), consignor=consignor,
+    )
+    return _pdf(body, f"agreement-{row.code}.pdf")
+
+
+@bp.get("/shop/tags.pdf")
+@staff_only
+def tags_pdf() -> ResponseReturnValue:
+    """Tags for the items asked for (?item=ID, repeated), else for today's intake."""
+    session = get_session()
+    shop = _shop(session)
+    wanted = [int(i) for i in request.args.getlist("item") if i.isdecimal() and len(i) < 10]
+    if wanted:
+        rows = [_item(session, i) for i in wanted]
+    else:
+        rows = payouts.dashboard(session=session, staff=_me()).intake_today
+    tags = []
+    for row in rows:
+        listing = services.listing_of(session=session, item=row)
+        lifecycle.on_read(session=session, listing=listing)
+        url = url_for("listings.show", listing_id=listing.id, _external=True)
+        tags.append((row, listing, url))
+    return _pdf(pdf.tags_pdf(shop=shop, tags=tags), "tags.pdf")
+
+
+@bp.route("/shop/counter", methods=["GET", "POST"])
+@staff_only
+def counter() -> ResponseReturnValue:
+    session = get_session()
+    shop = _shop(session)
+    form = CounterForm()
+    sale = None
+    if form.validate_on_submit():
+        item_id = parse_code(form.code.data or "")
+        try:
+            if item_id is None:
+                raise ItemNotFound(_("找不到这个寄卖编号。"))
+            sale = lifecycle.sell_at_counter(session=session, staff=_me(), item_id=item_id)
+        except ConsignmentError as error:
+            session.rollback()
+            form.code.errors = [str(error.message)]
+        else:
+            form = CounterForm(formdata=None)
+    status = 400 if form.errors else 200
+    sold = None
+    if sale is not None:
+        sold_item = session.get(ConsignmentItem, sale.item_id)
+        assert sold_item is not None
+        sold = (sold_item, services.listing_of(session=session, item=sold_item))
+    return render_template(
+        "consignment/counter.html", form=form, shop=shop, sale=sale, sold=sold
+    ), status
+
+
+from market.consignment import payout_views  # noqa: E402,F401  (its routes join `bp`)
