@@ -1,0 +1,295 @@
+"""Book corner pages for members: join, the shelf, list a book by ISBN, take one, credits,
+looking-for, browse. The coordinator's desk is in desk.py (same blueprint)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlmodel import Session, col, select
+
+from market.accounts.models import User
+from market.books import catalogue, corner, credits, wanted
+from market.books.errors import BookError
+from market.books.forms import (
+    ActionForm,
+    BookListForm,
+    JoinForm,
+    WantedForm,
+    answers_of,
+    book_list_form,
+)
+from market.books.isbn import IsbnError, parse
+from market.books.listing import list_book
+from market.books.models import CornerBook, Textbook
+from market.db import get_session
+from market.images.errors import ImageRejected
+from market.images.store import ImageStore
+from market.listings import services as listings
+from market.listings.catalog import Status
+from market.listings.errors import ListingError
+from market.listings.grading import answer_labels, checklist_for
+from market.listings.models import Listing
+from market.orgs.models import Organization, OrgKind
+from market.security import login_required
+
+bp = Blueprint("books", __name__)
+bp.record_once(lambda _state: credits.install())
+
+
+def me() -> User:
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    return user
+
+
+def ensure_catalogue(session: Session) -> None:
+    """Load the seed once per process, so a fresh install knows the common textbooks."""
+    if not current_app.extensions.get("xunhuan.books.seeded"):
+        catalogue.seed(session=session)
+        current_app.extensions["xunhuan.books.seeded"] = True
+
+
+@bp.route("/books", methods=["GET", "POST"])
+@login_required
+def my_corners() -> ResponseReturnValue:
+    session = get_session()
+    schools = session.exec(
+        select(Organization)
+        .where(Organization.kind == OrgKind.SCHOOL.value)
+        .order_by(col(Organization.name))
+    ).all()
+    form = JoinForm()
+    form.school_id.choices = [("", _("请选择"))] + [(str(s.id), s.name) for s in schools]
+    if form.validate_on_submit():
+        try:
+            corner.join(
+                session=session,
+                user=me(),
+                school_id=int(form.school_id.data or 0),
+                code=form.code.data or "",
+                role=form.role.data or "student",
+            )
+        except BookError as error:
+            session.rollback()
+            form.code.errors = [str(error.message)]
+        else:
+            flash(_("已加入旧书角！"), "success")
+            return redirect(url_for("books.home", school_id=int(form.school_id.data or 0)))
+    status = 400 if form.errors else 200
+    mine = corner.schools_of(session=session, user=me())
+    return render_template("books/mine.html", form=form, schools=mine), status
+
+
+def shelf(session: Session, school_id: int) -> list[tuple[Listing, CornerBook]]:
+    rows = session.exec(
+        select(Listing, CornerBook)
+        .join(CornerBook, col(CornerBook.listing_id) == Listing.id)
+        .where(CornerBook.school_id == school_id, Listing.status == Status.ACTIVE.value)
+        .order_by(col(Listing.published_at).desc())
+    )
+    return list(rows)
+
+
+@bp.get("/schools/<int:school_id>/books")
+@login_required
+def home(school_id: int) -> ResponseReturnValue:
+    session = get_session()
+    ensure_catalogue(session)
+    access = corner.access(session=session, school_id=school_id, user=me())
+    books = shelf(session, school_id)
+    return render_template(
+        "books/home.html",
+        corner=access,
+        books=books,
+        covers=listings.cover_photos(session=session, listing_ids=[b.id or 0 for b, _c in books]),
+        balance=credits.balance(session=session, school_id=school_id, user_id=me().id or 0),
+        wanted=wanted.wanted_of(session=session, user_id=me().id or 0, school_id=school_id),
+        wanted_form=WantedForm(formdata=None),
+        share_days=wanted.share_days_of(session=session, school_id=school_id)[:3],
+        action_form=ActionForm(formdata=None),
+    )
+
+
+def _photo(form: BookListForm) -> list[bytes]:
+    upload = form.photo.data
+    data = upload.read() if upload and getattr(upload, "filename", "") else b""
+    return [data] if data else []
+
+
+@bp.route("/schools/<int:school_id>/books/new", methods=["GET", "POST"])
+@login_required
+def new(school_id: int) -> ResponseReturnValue:
+    session = get_session()
+    ensure_catalogue(session)
+    access = corner.access(session=session, school_id=school_id, user=me())
+    raw = request.values.get("isbn", "")
+    isbn13, isbn_error, book = None, None, None
+    if raw:
+        try:
+            isbn13 = parse(raw)
+        except IsbnError as error:
+            isbn_error = str(error.message)
+        else:
+            book = catalogue.lookup(session=session, isbn13=isbn13)
+    form = book_list_form(data={"isbn": isbn13} if request.method == "GET" else None)
+    if request.method == "POST" and isbn13 and form.validate_on_submit():
+        try:
+            if book is None:
+                book = catalogue.add_by_hand(
+                    session=session,
+                    isbn13=isbn13,
+                    user=me(),
+                    data=catalogue.TextbookInput(
+                        title=form.title.data or "",
+                        author=form.author.data or "",
+                        publisher=form.publisher.data or "",
+                        edition=form.edition.data or "",
+                        subject=form.subject.data or "",
+                        grade=form.grade.data or "",
+                        term=form.term.data or "",
+                    ),
+                )
+                session.commit()
+            condition, disclosures = answers_of(form)
+            listing = list_book(
+                session=session,
+                owner=me(),
+                school_id=school_id,
+                isbn13=isbn13,
+                condition=condition,
+                disclosures=disclosures,
+                photos=_photo(form),
+                store=_store(),
+            )
+        except (ListingError, ImageRejected) as error:
+            session.rollback()
+            _attach(form, error)
+            book = catalogue.lookup(session=session, isbn13=isbn13)
+        else:
+            flash(_("已上架！请把书送到旧书角，协调人登记后您会得到1个交换积分。"), "success")
+            return redirect(url_for("books.show", school_id=school_id, listing_id=listing.id))
+    status = 400 if (form.errors or isbn_error or form.form_errors) else 200
+    return render_template(
+        "books/new.html", corner=access, form=form, raw=raw, isbn13=isbn13,
+        isbn_error=isbn_error, book=book,
+    ), status  # fmt: skip
+
+
+def _store() -> ImageStore:
+    store: ImageStore = current_app.extensions["xunhuan.images"]
+    return store
+
+
+def _attach(form: BookListForm, error: ListingError | ImageRejected) -> None:
+    name = getattr(error, "field", None) or ""
+    if name.startswith(("q_", "d_")) or name in ("title", "subject", "grade", "term"):
+        field = getattr(form, name, None)
+    else:
+        field = form.photo if isinstance(error, ImageRejected) else None
+    message = str(getattr(error, "message", error))
+    if field is None:
+        form.form_errors.append(message)
+    else:
+        field.errors = [*field.errors, message]
+
+
+@bp.get("/schools/<int:school_id>/books/<int:listing_id>")
+@login_required
+def show(school_id: int, listing_id: int) -> ResponseReturnValue:
+    session = get_session()
+    access = corner.access(session=session, school_id=school_id, user=me())
+    listing = credits.corner_listing(session=session, school_id=school_id, listing_id=listing_id)
+    listings.expire_if_due(session=session, listing=listing)
+    book = session.get(CornerBook, listing_id)
+    entry = session.get(Textbook, book.isbn13) if book else None
+    return render_template(
+        "books/show.html",
+        corner=access,
+        listing=listing,
+        corner_book=book,
+        entry=entry,
+        giver=session.get(User, listing.owner_id),
+        photos=listings.photos_of(session=session, listing_id=listing_id),
+        answers=answer_labels(checklist_for(listing.category), listing.condition or {}),
+        balance=credits.balance(session=session, school_id=school_id, user_id=me().id or 0),
+        action_form=ActionForm(formdata=None),
+    )
+
+
+@bp.post("/schools/<int:school_id>/books/<int:listing_id>/take")
+@login_required
+def take(school_id: int, listing_id: int) -> ResponseReturnValue:
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("books.show", school_id=school_id, listing_id=listing_id))
+    reservation = credits.take_book(
+        session=get_session(), taker=me(), school_id=school_id, listing_id=listing_id
+    )
+    flash(_("已用1个交换积分领取，请到旧书角取书。"), "success")
+    return redirect(url_for("trades.show", reservation_id=reservation.id))
+
+
+@bp.get("/schools/<int:school_id>/books/credits")
+@login_required
+def my_credits(school_id: int) -> ResponseReturnValue:
+    session = get_session()
+    access = corner.access(session=session, school_id=school_id, user=me())
+    whose = me()
+    asked = request.args.get("user_id", "")
+    if asked.isdecimal() and access.coordinator:
+        whose = session.get(User, int(asked)) or whose
+    return render_template(
+        "books/credits.html",
+        corner=access,
+        whose=whose,
+        balance=credits.balance(session=session, school_id=school_id, user_id=whose.id or 0),
+        moves=credits.history(session=session, school_id=school_id, user_id=whose.id or 0),
+    )
+
+
+@bp.get("/schools/<int:school_id>/books/browse")
+@login_required
+def browse(school_id: int) -> ResponseReturnValue:
+    session = get_session()
+    ensure_catalogue(session)
+    access = corner.access(session=session, school_id=school_id, user=me())
+    grade, subject = request.args.get("grade", ""), request.args.get("subject", "")
+    return render_template(
+        "books/browse.html",
+        corner=access,
+        grade=grade,
+        subject=subject,
+        grades=catalogue.GRADES,
+        subjects=catalogue.SUBJECTS,
+        books=catalogue.browse(session=session, grade=grade or None, subject=subject or None),
+        offered=wanted.offered_counts(session=session, school_id=school_id),
+        grade_label=catalogue.grade_label,
+    )
+
+
+@bp.post("/schools/<int:school_id>/books/wanted")
+@login_required
+def add_wanted(school_id: int) -> ResponseReturnValue:
+    form = WantedForm()
+    if form.validate_on_submit():
+        wanted.add_wanted(
+            session=get_session(), user=me(), school_id=school_id, raw_isbn=form.isbn.data or ""
+        )
+        flash(_("已加入“我在找”清单，有同学送来时会通知您。"), "success")
+    else:
+        flash(_("请输入 ISBN。"), "error")
+    return redirect(url_for("books.home", school_id=school_id))
+
+
+@bp.post("/schools/<int:school_id>/books/wanted/<int:entry_id>/delete")
+@login_required
+def remove_wanted(school_id: int, entry_id: int) -> ResponseReturnValue:
+    if ActionForm().validate_on_submit():
+        wanted.remove_wanted(
+            session=get_session(), user=me(), school_id=school_id, entry_id=entry_id
+        )
+        flash(_("已从清单移除。"), "info")
+    return redirect(url_for("books.home", school_id=school_id))
+
+
+from market.books import desk as _desk  # noqa: E402,F401 - registers the desk routes on bp

@@ -1,0 +1,285 @@
+"""Book corners: classes and codes, listing by ISBN, swap credits, looking-for, access."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session, select
+
+from market.accounts.models import Role, User
+from market.books import catalogue, corner, credits
+from market.books.errors import BookError, NoCredit, NotMember, NotThroughCorner
+from market.books.listing import list_book
+from market.books.models import CornerBook, CreditMove, Textbook, WantedBook
+from market.listings.models import Listing
+from market.notifications.models import Notification
+from market.orgs.models import OrgKind
+from market.trades import services as trades
+from tests.builders import PASSWORD, app_session, make_organization, make_user
+from tests.conftest import csrf_token
+
+ENGLISH_3A = "9787107382505"
+BOOK_ANSWERS = {"new": "used", "condition": "fine", "writing": "no"}
+BOOK_DISCLOSURES = {"highlighting": "无", "ex_library": "no", "missing_media": "no"}
+
+
+@pytest.fixture
+def corner_setup(app: Flask) -> dict[str, Any]:
+    with app.app_context(), app_session(app) as session:
+        catalogue.seed(session=session)
+        school = make_organization(session, kind=OrgKind.SCHOOL, name="南开中学", street="学府")
+        coordinator = make_user(session, Role.SCHOOL_COORDINATOR, organization=school)
+        klass = corner.create_class(
+            session=session, coordinator=coordinator, school_id=school.id or 0, name="七年级2班"
+        )
+        students = [make_user(session) for _ in range(3)]
+        for student in students:
+            corner.join(
+                session=session, user=student, school_id=school.id or 0, code=klass.join_code
+            )
+        return {
+            "school_id": school.id, "coordinator": coordinator, "students": students,
+            "code": klass.join_code, "class_id": klass.id,
+        }  # fmt: skip
+
+
+def _list(app: Flask, session: Session, owner: User, school_id: int) -> Listing:
+    with app.test_request_context():
+        return list_book(
+            session=session, owner=owner, school_id=school_id, isbn13=ENGLISH_3A,
+            condition=BOOK_ANSWERS, disclosures=BOOK_DISCLOSURES, photos=[],
+            store=app.extensions["xunhuan.images"],
+        )  # fmt: skip
+
+
+def test_join_codes_use_unambiguous_characters_and_are_unique_per_school(
+    app: Flask, corner_setup: dict[str, Any]
+) -> None:
+    code = corner_setup["code"]
+    assert len(code) == 6 and not set(code) & set("0O1IL")
+    with app.app_context(), app_session(app) as session:
+        klass = corner.regenerate_code(
+            session=session, coordinator=corner_setup["coordinator"],
+            school_id=corner_setup["school_id"], class_id=corner_setup["class_id"],
+        )  # fmt: skip
+        assert klass.join_code != code
+        late = make_user(session)
+        with pytest.raises(BookError, match="加入码不对"):
+            corner.join(session=session, user=late, school_id=corner_setup["school_id"], code=code)
+        member = corner.join(
+            session=session, user=late, school_id=corner_setup["school_id"],
+            code=klass.join_code.lower(), role="teacher",
+        )  # fmt: skip
+        assert member.role == "teacher"
+
+
+def test_a_coordinator_of_another_school_cannot_create_classes_here(
+    app: Flask, corner_setup: dict[str, Any]
+) -> None:
+    with app.app_context(), app_session(app) as session:
+        other = make_user(session, Role.SCHOOL_COORDINATOR)
+        with pytest.raises(NotMember):
+            corner.create_class(
+                session=session, coordinator=other, school_id=corner_setup["school_id"], name="x"
+            )
+
+
+def test_listing_by_isbn_fills_the_catalogue_data_and_makes_a_swap_with_a_cover(
+    app: Flask, corner_setup: dict[str, Any]
+) -> None:
+    giver = corner_setup["students"][0]
+    with app.app_context(), app_session(app) as session:
+        listing = _list(app, session, giver, corner_setup["school_id"])
+        assert listing.title == "义务教育教科书 英语 三年级 上册"
+        assert listing.mode == "swap" and listing.price_fen == 0
+        assert listing.category == "图书/教材教辅" and listing.status == "active"
+        assert listing.venue == f"school:{corner_setup['school_id']}"
+        assert "人民教育出版社" in listing.description and listing.grade == "A"
+        assert session.get(CornerBook, listing.id).isbn13 == ENGLISH_3A  # type: ignore[union-attr]
+        from market.listings.services import photo_count
+
+        assert photo_count(session=session, listing_id=listing.id or 0) == 1
+
+
+def test_an_unknown_isbn_entered_by_hand_is_known_to_everyone_after(
+    app: Flask, corner_setup: dict[str, Any]
+) -> None:
+    student = corner_setup["students"][0]
+    with app.app_context(), app_session(app) as session:
+        assert catalogue.lookup(session=session, isbn13="9780804429573") is None
+        with pytest.raises(BookError, match="书名"):
+            catalogue.add_by_hand(
+                session=session, isbn13="9780804429573", user=student,
+                data=catalogue.TextbookInput(title="  "),
+            )  # fmt: skip
+        catalogue.add_by_hand(
+            session=session, isbn13="9780804429573", user=student,
+            data=catalogue.TextbookInput(title="课外读物", subject="语文", grade="七年级"),
+        )  # fmt: skip
+        session.commit()
+    with app_session(app) as session:
+        entry = catalogue.lookup(session=session, isbn13="9780804429573")
+        assert entry is not None and entry.added_by == student.id and entry.source == "member"
+
+
+def test_credits_earn_on_hand_in_spend_on_take_and_refuse_at_zero(
+    app: Flask, corner_setup: dict[str, Any]
+) -> None:
+    giver, taker, broke = corner_setup["students"]
+    school_id, coordinator = corner_setup["school_id"], corner_setup["coordinator"]
+    with app.app_context(), app_session(app) as session:
+        first = _list(app, session, giver, school_id)
+        second = _list(app, session, giver, school_id)
+        credits.hand_in(session=session, coordinator=coordinator, school_id=school_id,
+                        listing_id=first.id or 0)  # fmt: skip
+        credits.hand_in(session=session, coordinator=coordinator, school_id=school_id,
+                        listing_id=first.id or 0)  # fmt: skip
+        assert credits.balance(session=session, school_id=school_id, user_id=giver.id or 0) == 1
+        with pytest.raises(NoCredit, match="积分不足"):
+            credits.take_book(session=session, taker=broke, school_id=school_id,
+                              listing_id=first.id or 0)  # fmt: skip
+        assert session.get(Listing, first.id).status == "active"  # type: ignore[union-attr]
+        credits.grant(session=session, coordinator=coordinator, school_id=school_id,
+                      user_id=taker.id or 0, amount=1, reason="班级图书管理员")  # fmt: skip
+        reservation = credits.take_book(
+            session=session, taker=taker, school_id=school_id, listing_id=first.id or 0
+        )
+        assert credits.balance(session=session, school_id=school_id, user_id=taker.id or 0) == 0
+        credits.hand_out(session=session, coordinator=coordinator, school_id=school_id,
+                         listing_id=first.id or 0)  # fmt: skip
+        session.refresh(reservation)
+        assert reservation.status == "completed"
+        # The giver was credited at hand-in; completing the trade does not pay twice.
+        assert credits.balance(session=session, school_id=school_id, user_id=giver.id or 0) == 1
+        kinds = [m.kind for m in credits.history(session=session, school_id=school_id,
+                                                  user_id=taker.id or 0)]  # fmt: skip
+        assert kinds == ["take", "grant"]
+        # A book never handed in: the giver earns when the two complete the normal trade flow.
+        credits.grant(session=session, coordinator=coordinator, school_id=school_id,
+                      user_id=broke.id or 0, amount=1, reason="补发")  # fmt: skip
+        r2 = credits.take_book(session=session, taker=broke, school_id=school_id,
+                               listing_id=second.id or 0)  # fmt: skip
+        trades.confirm_handover(session=session, reservation_id=r2.id or 0, user=giver)
+        trades.confirm_handover(session=session, reservation_id=r2.id or 0, user=broke)
+        assert credits.balance(session=session, school_id=school_id, user_id=giver.id or 0) == 2
+
+
+def test_a_cancelled_take_is_refunded_and_the_normal_reserve_button_is_refused(
+    app: Flask, corner_setup: dict[str, Any]
+) -> None:
+    giver, taker, _other = corner_setup["students"]
+    school_id, coordinator = corner_setup["school_id"], corner_setup["coordinator"]
+    with app.app_context(), app_session(app) as session:
+        book = _list(app, session, giver, school_id)
+        with pytest.raises(NotThroughCorner):
+            trades.reserve_listing(session=session, listing_id=book.id or 0, buyer=taker)
+        session.rollback()
+        credits.grant(session=session, coordinator=coordinator, school_id=school_id,
+                      user_id=taker.id or 0, amount=1, reason="开学")  # fmt: skip
+        reservation = credits.take_book(session=session, taker=taker, school_id=school_id,
+                                        listing_id=book.id or 0)  # fmt: skip
+        trades.cancel_reservation(session=session, reservation_id=reservation.id or 0,
+                                  user=taker, reason="买到新书了")  # fmt: skip
+        assert credits.balance(session=session, school_id=school_id, user_id=taker.id or 0) == 1
+        assert session.get(Listing, book.id).status == "active"  # type: ignore[union-attr]
+
+
+def test_two_takes_of_the_last_credit_cannot_both_succeed(
+    app: Flask, corner_setup: dict[str, Any]
+) -> None:
+    giver, taker, _other = corner_setup["students"]
+    school_id, coordinator = corner_setup["school_id"], corner_setup["coordinator"]
+    with app.app_context(), app_session(app) as session:
+        ids = [_list(app, session, giver, school_id).id or 0 for _ in range(2)]
+        credits.grant(session=session, coordinator=coordinator, school_id=school_id,
+                      user_id=taker.id or 0, amount=1, reason="一分")  # fmt: skip
+    barrier, outcomes = threading.Barrier(2), []
+
+    def attempt(listing_id: int) -> None:
+        with app.app_context(), app_session(app) as own:
+            barrier.wait()  # no transaction open yet: on SQLite BEGIN takes the write lock
+            try:
+                credits.take_book(session=own, taker=taker, school_id=school_id,
+                                  listing_id=listing_id)  # fmt: skip
+                outcomes.append("took")
+            except NoCredit:
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["refused", "took"]
+    with app_session(app) as session:
+        assert credits.balance(session=session, school_id=school_id, user_id=taker.id or 0) == 0
+        takes = session.exec(select(CreditMove).where(CreditMove.kind == "take")).all()
+        assert len(takes) == 1
+
+
+def test_a_member_looking_for_a_book_is_told_when_it_is_listed(
+    app: Flask, corner_setup: dict[str, Any]
+) -> None:
+    from market.books import wanted
+
+    giver, seeker, _other = corner_setup["students"]
+    school_id = corner_setup["school_id"]
+    with app.app_context(), app_session(app) as session:
+        with pytest.raises(BookError, match="校验位"):
+            wanted.add_wanted(session=session, user=seeker, school_id=school_id,
+                              raw_isbn="9787107382506")  # fmt: skip
+        wanted.add_wanted(session=session, user=seeker, school_id=school_id,
+                          raw_isbn="978-7-107-38250-5")  # fmt: skip
+        listing = _list(app, session, giver, school_id)
+        notes = session.exec(select(Notification).where(Notification.user_id == seeker.id)).all()
+        assert len(notes) == 1 and notes[0].params["title"] == "义务教育教科书 英语 三年级 上册"
+        assert notes[0].link == f"/schools/{school_id}/books/{listing.id}"
+        assert not session.exec(select(Notification).where(Notification.user_id == giver.id)).all()
+        assert session.exec(select(WantedBook)).one().isbn13 == ENGLISH_3A
+
+
+def _login(client: FlaskClient, user: User) -> None:
+    token = csrf_token(client, "/account/login")
+    client.post("/account/login", data={"csrf_token": token, "identifier": user.mobile,
+                                        "password": PASSWORD})  # fmt: skip
+
+
+def test_non_members_get_403_and_other_schools_404(
+    app: Flask, client: FlaskClient, corner_setup: dict[str, Any]
+) -> None:
+    school_id = corner_setup["school_id"]
+    with app.app_context(), app_session(app) as session:
+        outsider = make_user(session)
+        shop = make_organization(session)
+    _login(client, outsider)
+    for path in ("", "/desk", "/credits", "/new", "/browse"):
+        assert client.get(f"/schools/{school_id}/books{path}").status_code == 403
+    assert client.get(f"/schools/{shop.id}/books").status_code == 404
+    assert "加入码" in client.get(f"/schools/{school_id}/books").get_data(as_text=True)
+
+
+def test_a_member_lists_a_book_by_typing_its_isbn_through_the_pages(
+    app: Flask, client: FlaskClient, corner_setup: dict[str, Any]
+) -> None:
+    school_id, student = corner_setup["school_id"], corner_setup["students"][0]
+    _login(client, student)
+    page = client.get(f"/schools/{school_id}/books/new?isbn=978-7-107-38250-5")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "人民教育出版社" in html and "英语 三年级 上册" in html
+    bad = client.get(f"/schools/{school_id}/books/new?isbn=9787107382506")
+    assert bad.status_code == 400 and "校验位不对" in bad.get_data(as_text=True)
+    token = csrf_token(client, f"/schools/{school_id}/books/new?isbn=9787107382505")
+    answers = {f"q_{k}": v for k, v in BOOK_ANSWERS.items()}
+    answers |= {f"d_{k}": v for k, v in BOOK_DISCLOSURES.items()}
+    response = client.post(
+        f"/schools/{school_id}/books/new?isbn=9787107382505",
+        data={"csrf_token": token, "isbn": "9787107382505", **answers},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    with app_session(app) as session:
+        assert session.exec(select(Textbook).where(Textbook.isbn13 == ENGLISH_3A)).one()
+        assert session.exec(select(CornerBook)).one().school_id == school_id
