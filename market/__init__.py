@@ -118,10 +118,13 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
     from market.accounts.views import bp as accounts_bp
     from market.admin.views import bp as admin_bp
+    from market.books.views import bp as books_bp
     from market.certificates.views import bp as certificates_bp
     from market.cli import register_commands
+    from market.consignment.views import bp as consignment_bp
     from market.credit.regulator import bp as regulator_bp
     from market.credit.views import bp as credit_bp
+    from market.fleamarkets.views import bp as fleamarkets_bp
     from market.images.views import bp as images_bp
     from market.listings.views import bp as listings_bp
     from market.main.views import bp as main_bp
@@ -140,10 +143,13 @@ def _register_blueprints(app: Flask) -> None:
         trades_bp,
         search_bp,
         certificates_bp,
+        consignment_bp,
         credit_bp,
         regulator_bp,
         orgs_bp,
+        fleamarkets_bp,
         notifications_bp,
+        books_bp,
         platform_api_bp,
     ):
         app.register_blueprint(bp)

@@ -293,6 +293,43 @@ def platform_audit_command(limit: int) -> None:
         )
 
 
+@click.group("consignment")
+def consignment_group() -> None:
+    """Scheduled work of consignment shops."""
+
+
+@consignment_group.command("tick")
+@with_appcontext
+def consignment_tick_command() -> None:
+    """Apply due markdowns and end-of-term actions (run it daily after 00:00 China time)."""
+    from market.consignment.lifecycle import tick
+
+    with Session(get_engine()) as session:
+        ids = tick(session=session)
+    if ids:
+        from market.listings.indexing import documents
+
+        with Session(get_engine()) as session:
+            current_app.extensions["xunhuan.search"].upsert(list(documents(session, ids)))
+    click.echo(f"updated {len(ids)} consigned listings")
+
+
+@click.group("books")
+def books_group() -> None:
+    """School book corners."""
+
+
+@books_group.command("seed-catalogue")
+@with_appcontext
+def books_seed_command() -> None:
+    """Load the textbook catalogue seed (market/books/data/textbooks.csv); never overwrites."""
+    from market.books.catalogue import seed
+
+    with Session(get_engine()) as session:
+        added = seed(session=session)
+    click.echo(f"added {added} textbooks to the catalogue")
+
+
 def register_commands(app: Flask) -> None:
     for command in (
         init_db_command,
@@ -300,6 +337,8 @@ def register_commands(app: Flask) -> None:
         create_user_command,
         reindex_command,
         listings_group,
+        books_group,
+        consignment_group,
         credit_group,
         platform_group,
     ):

@@ -16,6 +16,14 @@ class ConfigError(RuntimeError):
     """A setting is missing or unsafe; the app refuses to start."""
 
 
+# Settings read from the environment as they are (README "Settings" says what each means).
+PASSED_THROUGH = (
+    "CREDIT_SUBJECT_KEY",
+    "CREDIT_CHECKPOINT_INTERVAL",
+    "CREDIT_API_READ_LIMIT",
+    "CREDIT_API_WRITE_LIMIT",
+)
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "development"
@@ -41,6 +49,7 @@ class Settings:
             database_url=environ.get("DATABASE_URL", ""),
             login_rate_limit=environ.get("XUNHUAN_LOGIN_RATE_LIMIT", cls.login_rate_limit),
             ratelimit_storage_uri=environ.get("RATELIMIT_STORAGE_URI", cls.ratelimit_storage_uri),
+            extra={name: environ[name] for name in PASSED_THROUGH if environ.get(name)},
         )
 
 
@@ -92,4 +101,5 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": settings.login_rate_limit,
         "RATELIMIT_STORAGE_URI": settings.ratelimit_storage_uri,
         "RATELIMIT_HEADERS_ENABLED": True,
+        **settings.extra,
     }

@@ -3,7 +3,24 @@
 from sqlmodel import SQLModel
 
 from market.accounts.models import User
+from market.books.models import (
+    CornerBook,
+    CornerMember,
+    CreditMove,
+    SchoolClass,
+    ShareDay,
+    ShareDayTitle,
+    Textbook,
+    WantedBook,
+)
 from market.certificates.models import StationKey, WipeCertificate
+from market.consignment.models import (
+    ConsignmentItem,
+    ConsignmentPayout,
+    ConsignmentSale,
+    Consignor,
+    ShopProfile,
+)
 from market.credit.case_models import CreditAccessLog, CreditCase
 from market.credit.models import (
     CreditCheckpoint,
@@ -12,6 +29,7 @@ from market.credit.models import (
     CreditPersonal,
     CreditScore,
 )
+from market.fleamarkets.models import MarketDay, StallApplication, StallListing
 from market.listings.models import Listing, ListingPhoto
 from market.notifications.models import Notification
 from market.orgs.models import Organization
@@ -23,6 +41,13 @@ metadata = SQLModel.metadata
 __all__ = [
     "ApiCall",
     "ApiKey",
+    "CornerBook",
+    "CornerMember",
+    "CreditMove",
+    "ConsignmentItem",
+    "ConsignmentPayout",
+    "ConsignmentSale",
+    "Consignor",
     "CreditAccessLog",
     "CreditCase",
     "CreditCheckpoint",
@@ -34,14 +59,23 @@ __all__ = [
     "Notification",
     "IdempotencyRecord",
     "Listing",
+    "MarketDay",
     "ListingPhoto",
     "Message",
     "Organization",
     "Rating",
     "Report",
+    "SchoolClass",
+    "ShareDay",
+    "ShareDayTitle",
     "Reservation",
+    "StallApplication",
+    "StallListing",
+    "ShopProfile",
     "StationKey",
+    "Textbook",
     "User",
+    "WantedBook",
     "WipeCertificate",
     "metadata",
 ]

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from market.accounts.models import User
 from market.certificates.services import passed_certificate_of
+from market.consignment.lifecycle import on_read as consignment_on_read
 from market.credit.services import org_grade, user_grade
 from market.db import get_session
 from market.images.errors import ImageRejected
@@ -169,6 +170,7 @@ def show(listing_id: int) -> ResponseReturnValue:
     is_owner = current_user.is_authenticated and listing.owner_id == current_user.id
     if listing.status in (Status.DRAFT, Status.WITHDRAWN) and not is_owner:
         abort(404)
+    consigned = consignment_on_read(session=session, listing=listing)  # markdowns, end of term
     services.expire_if_due(session=session, listing=listing)
     seller = session.get(User, listing.owner_id)
     venue_org = venues.organization(session=session, venue=listing.venue)
@@ -188,6 +190,7 @@ def show(listing_id: int) -> ResponseReturnValue:
         seller_trades=trades.completed_trades(session=session, user_id=listing.owner_id),
         seller_rating=trades.ratings_summary(session=session, user_id=listing.owner_id),
         certificate=passed_certificate_of(session=session, listing_id=listing_id),
+        consigned=consigned,
     )
 
 

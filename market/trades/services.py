@@ -222,6 +222,9 @@ def _complete(*, session: Session, reservation: Reservation, listing: Listing) -
     reservation.status = ReservationStatus.COMPLETED.value
     reservation.completed_at = utcnow()
     listing.status, listing.updated_at = Status.COMPLETED.value, utcnow()
+    from market.consignment.lifecycle import on_trade_completed
+
+    on_trade_completed(session=session, listing=listing, reservation=reservation)
     emit(
         session=session,
         kind=EventKind.TRADE_COMPLETED,
