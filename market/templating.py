@@ -42,6 +42,12 @@ def format_datetime(value: datetime | None) -> str:
     return babel_format_datetime(value, "short") if value else ""
 
 
+def labelled(pair: tuple[str, int], labels: dict[str, Any]) -> tuple[str, int]:
+    """(key, count) -> (its label in the reader's language, count), for `bar_chart`."""
+    key, count = pair
+    return str(labels.get(key, key)), count
+
+
 def _unread() -> dict[str, Any]:
     if not current_user.is_authenticated:
         return {"unread_messages": 0, "unread_notifications": 0}
@@ -61,6 +67,7 @@ def init_app(app: Flask) -> None:
         yuan=format_fen,
         category_label=category_label,
         mask_name=mask_name,
+        labelled=labelled,
         mask_mobile=mask_mobile,
         format_date=format_date,
         format_datetime=format_datetime,
