@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # The 31 characters GB 32100-2015 uses: digits and capitals without I, O, S, V, Z.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
@@ -22,6 +24,7 @@ def normalize_uscc(value: str) -> str:
     return "".join(value.split()).upper()
 
 
+@lru_cache(maxsize=65_536)  # every ledger row read checks its subject; most are repeats
 def is_valid_uscc(value: str) -> bool:
     """True when `value` is 18 characters of the alphabet and its check character matches."""
     code = normalize_uscc(value)

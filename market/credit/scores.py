@@ -13,6 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,15 +55,19 @@ def _values(subject: str, events: list[CreditEvent], now: datetime) -> dict[str,
     }
 
 
-def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert or overwrite rows in one statement; two writers of one subject cannot collide."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
+@lru_cache(maxsize=4)
+def _upsert_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (subject) DO UPDATE, built once per database kind."""
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CreditScore)
-    update = {c: getattr(insert.excluded, c) for c in rows[0] if c != "subject"}
-    session.execute(insert.values(rows).on_conflict_do_update(index_elements=["subject"],
-                                                                set_=update))
+    columns = [c.name for c in CreditScore.__table__.columns]  # type: ignore[attr-defined]
+    update = {c: getattr(insert.excluded, c) for c in columns if c != "subject"}
+    return insert.on_conflict_do_update(index_elements=["subject"], set_=update)
+
+
+def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert or overwrite rows; two writers of one subject cannot collide."""
+    if rows:
+        session.execute(_upsert_statement(session.get_bind().dialect.name), rows)
 
 
 def _events_by_subject(session: Session, subjects: Iterable[str]) -> dict[str, list[CreditEvent]]:
