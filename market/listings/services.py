@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,22 @@ from market.streets import STREETS
 
 LIFETIME = timedelta(days=60)
 MAX_PHOTOS = 9
+# Places that run their own routine (a shop's counter, a school's book corner) register a lock:
+# fn(session, listing) -> a message when the owner may not act on it through the listing pages.
+Lock = Callable[[Session, Listing], Any]
+_LOCKS: list[Lock] = []
+
+
+def register_lock(lock: Lock) -> None:
+    """Refuse the ordinary owner actions on the listings `lock` claims (idempotent)."""
+    if lock not in _LOCKS:
+        _LOCKS.append(lock)
+
+
+def _check_locks(session: Session, listing: Listing) -> None:
+    for lock in _LOCKS:
+        if (message := lock(session, listing)) is not None:
+            raise InvalidTransition(message)
 
 
 @dataclass
@@ -65,7 +82,9 @@ def _clean_disclosures(category: str, raw: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def validate(*, session: Session, data: ListingInput) -> tuple[ListingInput, str]:
+def validate(
+    *, session: Session, data: ListingInput, trusted_venue: bool = False, keep_venue: str = ""
+) -> tuple[ListingInput, str]:
     """Check every field and derive the grade; raise ListingError naming the field."""
     title = " ".join(data.title.split())
     if not title:
@@ -92,6 +111,10 @@ def validate(*, session: Session, data: ListingInput) -> tuple[ListingInput, str
         deposit = 0
     if not venues.is_valid(session=session, venue=data.venue):
         raise ListingError(_l("请选择有效的交易地点。"), field="venue")
+    if data.venue not in (venues.ONLINE, keep_venue) and not trusted_venue:
+        # A shop's, market's or school's venue is given by its own routine (intake, book corner),
+        # never picked by a resident: a stranger's item must not wear a shop's name and grade.
+        raise ListingError(_l("寄卖店和旧书角的物品请到店或到旧书角登记。"), field="venue")
     try:
         grade = grade_from(checklist_for(data.category), data.condition)
     except GradingError as error:
@@ -191,9 +214,15 @@ def create_listing(
     store: ImageStore,
     publish: bool,
     certificate_id: str | None = None,
+    commit: bool = True,
+    trusted_venue: bool = False,
 ) -> Listing:
-    """Create a draft, or publish it at once when it has photos (and a certificate if needed)."""
-    clean, grade = validate(session=session, data=data)
+    """Create a draft, or publish it at once when it has photos (and a certificate if needed).
+
+    `commit=False` only flushes, for a caller whose whole operation commits once;
+    `trusted_venue` lets that caller (a shop's intake, a book corner) name its own venue.
+    """
+    clean, grade = validate(session=session, data=data, trusted_venue=trusted_venue)
     listing = Listing(
         owner_id=owner.id or 0,
         grade=grade,
@@ -210,7 +239,10 @@ def create_listing(
     session.flush()
     if publish:
         _publish(session=session, listing=listing, now=utcnow())
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return listing
 
 
@@ -245,6 +277,7 @@ def update_listing(
     """Edit a listing; a reserved one only takes a new description."""
     listing = get_listing(session=session, listing_id=listing_id, for_update=True)
     _own(listing, user)
+    _check_locks(session, listing)
     if listing.status == Status.COMPLETED:
         raise InvalidTransition(_l("已成交的物品不能再修改。"))
     if listing.status == Status.RESERVED:
@@ -253,7 +286,7 @@ def update_listing(
         return update_description(
             session=session, listing_id=listing_id, user=user, description=data.description
         )
-    clean, grade = validate(session=session, data=data)
+    clean, grade = validate(session=session, data=data, keep_venue=listing.venue)
     _apply(listing, clean, grade)
     if remove_photo_ids:
         session.execute(
@@ -277,6 +310,7 @@ def update_description(
     """Change only the description: what a seller may still do while a buyer holds the item."""
     listing = get_listing(session=session, listing_id=listing_id, for_update=True)
     _own(listing, user)
+    _check_locks(session, listing)
     if listing.status == Status.COMPLETED:
         raise InvalidTransition(_l("已成交的物品不能再修改。"))
     text = description.strip()
@@ -302,6 +336,7 @@ def _changes_more_than_description(listing: Listing, data: ListingInput) -> bool
 def withdraw_listing(*, session: Session, listing_id: int, user: User) -> Listing:
     listing = get_listing(session=session, listing_id=listing_id, for_update=True)
     _own(listing, user)
+    _check_locks(session, listing)
     if listing.status not in (Status.ACTIVE, Status.DRAFT, Status.EXPIRED):
         raise InvalidTransition(_l("当前状态下不能下架；已预订的物品请先取消预订。"))
     listing.status = Status.WITHDRAWN.value
@@ -314,6 +349,7 @@ def renew_listing(*, session: Session, listing_id: int, user: User) -> Listing:
     """Put a listing (back) on the market for another 60 days."""
     listing = get_listing(session=session, listing_id=listing_id, for_update=True)
     _own(listing, user)
+    _check_locks(session, listing)
     if listing.status not in (Status.ACTIVE, Status.EXPIRED, Status.WITHDRAWN, Status.DRAFT):
         raise InvalidTransition(_l("当前状态下不能重新上架。"))
     _publish(session=session, listing=listing, now=utcnow())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from market.orgs.models import Organization, OrgKind
 
@@ -37,17 +37,15 @@ def is_valid(*, session: Session, venue: str) -> bool:
     return org is not None and org.kind == KIND_OF_PREFIX[prefix].value
 
 
-def choices(*, session: Session) -> list[tuple[str, str]]:
-    """(value, label) for every venue a listing may name."""
-    orgs = session.exec(
-        select(Organization)
-        .where(col(Organization.kind).in_([k.value for k in PREFIX_OF_KIND]))
-        .order_by(col(Organization.kind), col(Organization.name))
-    )
+def choices(*, session: Session, current: str | None = None) -> list[tuple[str, str]]:
+    """(value, label) for the listing form: online, and the venue the listing already has.
+
+    A shop's, market's or school's venue is given by its own routine (a shop's intake, a book
+    corner), never chosen by a resident on the listing form.
+    """
     options = [(ONLINE, str(LABELS["online"]))]
-    for org in orgs:
-        prefix = PREFIX_OF_KIND[OrgKind(org.kind)]
-        options.append((f"{prefix}:{org.id}", f"{LABELS[prefix]} · {org.name}"))
+    if current and current != ONLINE and is_valid(session=session, venue=current):
+        options.append((current, label(session=session, venue=current)))
     return options
 
 

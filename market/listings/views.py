@@ -108,7 +108,7 @@ def edit(listing_id: int) -> ResponseReturnValue:
         abort(403)
     form = build_form(
         listing.category,
-        venues.choices(session=session),
+        venues.choices(session=session, current=listing.venue),
         data=None if request.method == "POST" else form_data_of(listing),
     )
     if listing.status == Status.RESERVED:

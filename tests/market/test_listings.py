@@ -256,3 +256,72 @@ def test_my_listings_page_expires_only_my_own_overdue_listings(
     with app_session(app) as session:
         assert session.get(Listing, mine.id).status == "expired"  # type: ignore[union-attr]
         assert session.get(Listing, theirs.id).status == "active"  # type: ignore[union-attr]
+
+
+def test_a_resident_cannot_put_a_shop_or_school_name_on_a_listing(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A stranger's item must not wear a shop's or a school's name and grade."""
+    from market.orgs.models import OrgKind
+    from tests.builders import make_organization
+
+    with app_session(app) as session:
+        shop = make_organization(session, kind=OrgKind.CONSIGNMENT_SHOP)
+        school = make_organization(session, kind=OrgKind.SCHOOL)
+        venues = [f"shop:{shop.id}", f"school:{school.id}"]
+    _login(app, client)
+    assert "shop:" not in client.get(NEW_DESK).get_data(as_text=True)  # not even offered
+    for venue in venues:
+        response = _post_listing(client, {**FURNITURE_FORM, "venue": venue})
+        assert response.status_code == 400
+    with app_session(app) as session:
+        assert session.exec(select(Listing)).all() == []
+        from market.listings import services
+        from market.listings.errors import ListingError
+
+        data = services.ListingInput(
+            title="书桌", category="家具", mode="sell", street="学府", price_fen=100,
+            venue=venues[0], condition={"new": "used", "surface": "wear", "pests": "no"},
+            disclosures={"dimensions": "120×60×75 cm", "material": "实木贴面", "odour": "no"})
+        with pytest.raises(ListingError, match="请到店或到旧书角登记"):  # the service too
+            services.validate(session=session, data=data)
+
+
+def test_a_registered_lock_refuses_every_owner_action_and_changes_nothing(app: Flask) -> None:
+    from market.listings import services
+    from market.listings.errors import ListingError
+    from market.listings.services import ListingInput
+
+    with app_session(app) as session:
+        owner = make_user(session)
+        item = make_listing(session, owner)
+        locked = item.id
+
+        def counter_only(_session: object, listing: Listing) -> str | None:
+            return "寄卖品请在柜台管理。" if listing.id == locked else None
+
+        services.register_lock(counter_only)
+        try:
+            data = ListingInput(title="改过的标题", category=item.category, mode=item.mode,
+                                street=item.street, price_fen=1, condition=item.condition or {},
+                                disclosures=item.disclosures or {})
+            actions = [
+                lambda: services.update_listing(session=session, listing_id=locked or 0,
+                                                user=owner, data=data, photos=[],
+                                                remove_photo_ids=[], store=None,  # type: ignore[arg-type]
+                                                publish=True),
+                lambda: services.update_description(session=session, listing_id=locked or 0,
+                                                    user=owner, description="x"),
+                lambda: services.withdraw_listing(session=session, listing_id=locked or 0,
+                                                  user=owner),
+                lambda: services.renew_listing(session=session, listing_id=locked or 0,
+                                               user=owner),
+            ]
+            for action in actions:
+                with pytest.raises(ListingError, match="寄卖品请在柜台管理"):
+                    action()
+                session.rollback()
+        finally:
+            services._LOCKS.remove(counter_only)
+        fresh = session.get(Listing, locked)
+        assert fresh is not None and fresh.title == item.title and fresh.status == "active"
