@@ -55,16 +55,24 @@ def parse_pairs(text: str, *, money_key: bool) -> list[list[Any]]:
         key, _, percent = part.rpartition(":")
         key, percent = key.strip(), percent.strip().rstrip("%")
         try:
-            rate = int(Decimal(percent) * 100)
+            rate = _hundredths(percent)
             value: Any = key
             if money_key:
-                value = None if key == "*" else int(Decimal(key) * 100)
-        except ArithmeticError as error:
+                value = None if key == "*" else _hundredths(key)
+        except (ArithmeticError, ValueError) as error:  # also NaN and Infinity
             raise ConsignmentError(_l("分成规则格式不对。"), field="split") from error
         if not key:
             raise ConsignmentError(_l("分成规则格式不对。"), field="split")
         pairs.append([value, rate])
     return pairs
+
+
+def _hundredths(text: str) -> int:
+    """'12.5' -> 1250; 'nan', 'inf' and the like are refused (ValueError)."""
+    number = Decimal(text)
+    if not number.is_finite():
+        raise ValueError(text)
+    return int(number * 100)
 
 
 def format_pairs(pairs: list[list[Any]], *, money_key: bool) -> str:
@@ -96,7 +104,9 @@ class AgreementForm(FlaskForm):
         validators=[InputRequired(message=_l("请填写寄卖期。")), NumberRange(min=1, max=365)],
         render_kw={"inputmode": "numeric"},
     )
-    steps = StringField(_l("降价计划"), validators=[Optional(), Length(max=200)])
+    # The hint is given here, not in the template: Jinja's _() %-formats its English ("80 %").
+    steps = StringField(_l("降价计划"), validators=[Optional(), Length(max=200)],
+                        description=STEPS_HINT)
     do_not_discount = BooleanField(_l("不打折"))
     floor = MoneyField(_l("最低价（元，可不填）"), validators=[Optional()])
     end_action = SelectField(_l("到期后"), choices=END_CHOICES)
@@ -122,6 +132,15 @@ class CounterForm(FlaskForm):
         validators=[InputRequired(message=_l("请输入或扫描寄卖编号。")), Length(max=20)],
         render_kw={"autofocus": True, "autocomplete": "off", "autocapitalize": "characters",
                    "spellcheck": "false", "placeholder": "K-000123"},
+    )
+
+
+class ClaimForm(FlaskForm):
+    code = StringField(
+        _l("认领码"),
+        validators=[InputRequired(message=_l("请填写寄卖协议上的认领码。")), Length(max=20)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
+                   "placeholder": "ABCD-EFGH"},
     )
 
 

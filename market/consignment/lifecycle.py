@@ -174,7 +174,11 @@ def sell_at_counter(
     item = item_for_staff(session=session, user=staff, item_id=item_id)
     session.refresh(item, with_for_update=True)
     refresh(session=session, item=item, now=when)
-    listing = session.get(Listing, item.listing_id, with_for_update=True)
+    # populate_existing: a listing already loaded in this session may be stale; the locked
+    # row is the truth (an online reservation may have just taken it).
+    listing = session.get(
+        Listing, item.listing_id, with_for_update=True, populate_existing=True
+    )
     if listing is None:
         raise ItemNotFound(_l("找不到这个寄卖编号。"))
     if listing.status == Status.RESERVED:
@@ -194,11 +198,30 @@ def sell_at_counter(
     return sale
 
 
-def on_trade_completed(*, session: Session, listing: Listing, reservation: Reservation) -> None:
-    """Record an online sale of a consigned item at the reserved price (caller commits)."""
+def before_reservation(*, session: Session, listing: Listing) -> None:
+    """Bring a consigned listing to today's price (or its end) before a reservation takes it.
+
+    Flushed, not committed: the reservation commits it, or its refusal rolls it back and the
+    next read applies it again.
+    """
     item = item_of_listing(session=session, listing_id=listing.id or 0)
-    if item is None or item.status not in SELLABLE:
+    if item is not None and refresh(session=session, item=item, now=utcnow()):
+        session.flush()
+
+
+def on_trade_completed(*, session: Session, listing: Listing, reservation: Reservation) -> None:
+    """Record an online sale of a consigned item at the reserved price (caller commits).
+
+    A consigned item that may no longer be sold (returned, donated, already sold) refuses,
+    so the whole trade completion rolls back.
+    """
+    item = item_of_listing(session=session, listing_id=listing.id or 0)
+    if item is None:
         return
+    if item.status not in SELLABLE:
+        raise ItemNotForSale(
+            _l("这件寄卖品不能再出售（%(status)s），请联系寄卖店。", status=item.status_enum.label)
+        )
     _record_sale(
         session=session, item=item, price_fen=reservation.price_fen, channel="online",
         now=utcnow(), reservation_id=reservation.id,

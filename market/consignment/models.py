@@ -59,7 +59,8 @@ class ShopProfile(SQLModel, table=True):
 
 
 class Consignor(SQLModel, table=True):
-    """Someone who leaves items at one shop: a resident's account, or a walk-in by mobile."""
+    """Someone who leaves items at one shop: a walk-in recorded by mobile, linked to a
+    resident's account only when they enter the claim code printed on their agreement."""
 
     __tablename__ = "consignors"
     __table_args__ = (
@@ -75,6 +76,8 @@ class Consignor(SQLModel, table=True):
     rate_bp: int | None = Field(default=None, ge=0)  # this consignor's own split, if agreed
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # SHA-256 of the single-use claim code given at intake; None once used (or never issued).
+    claim_code_hash: str | None = Field(default=None, max_length=64, unique=True, index=True)
 
 
 class ConsignmentItem(SQLModel, table=True):

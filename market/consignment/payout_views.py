@@ -1,25 +1,28 @@
-"""Consignors and payouts at the counter, the consignor's own page, and the hooks the
-rest of the site calls: the public shop page's profile, the walk-in claim on login."""
+"""Consignors and payouts at the counter, the consignor's own page (where a resident links a
+walk-in record with its claim code), and the public shop page's profile."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, abort, flash, redirect, render_template, url_for
+from flask import Flask, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import user_logged_in
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from sqlmodel import Session, col, select
 
-from market.accounts.models import User
 from market.consignment import lifecycle, payouts, pdf, services
 from market.consignment.errors import ConsignmentError, ItemNotFound, NotShopStaff
-from market.consignment.forms import PayoutForm
+from market.consignment.forms import ClaimForm, PayoutForm
 from market.consignment.models import ConsignmentItem, Consignor
 from market.consignment.views import _me, _pdf, _shop, bp, staff_only
 from market.db import get_session, utcnow
+from market.extensions import limiter
 from market.orgs.models import Organization
 from market.security import login_required
+
+CLAIM_LIMIT = "10 per hour"
 
 
 @bp.get("/shop/consignors")
@@ -92,10 +95,52 @@ def _statement_pdf(session: Session, row: Consignor) -> Response:
     return _pdf(body, f"statement-{row.id}.pdf")
 
 
-@bp.get("/my/consignments")
+@bp.post("/shop/consignors/<int:consignor_id>/claim-code")
+@staff_only
+def reissue_claim_code(consignor_id: int) -> ResponseReturnValue:
+    session = get_session()
+    _consignor(session, consignor_id)
+    code = services.reissue_claim_code(session=session, staff=_me(), consignor_id=consignor_id)
+    flash(_("新的认领码：%(code)s。只显示这一次，请告诉寄卖人；之前的认领码已失效。", code=code),
+          "success")
+    return redirect(url_for("consignment.consignor", consignor_id=consignor_id))
+
+
+@bp.post("/shop/consignors/<int:consignor_id>/unlink")
+@staff_only
+def unlink(consignor_id: int) -> ResponseReturnValue:
+    session = get_session()
+    _consignor(session, consignor_id)
+    code = services.unlink_consignor(session=session, staff=_me(), consignor_id=consignor_id)
+    flash(_("已解除与账号的关联。新的认领码：%(code)s，只显示这一次，请只交给寄卖人本人。",
+            code=code), "success")
+    return redirect(url_for("consignment.consignor", consignor_id=consignor_id))
+
+
+def _claimer() -> str:
+    """Claim attempts are limited per account (per address before login)."""
+    if current_user.is_authenticated:
+        return f"consignment-claim:user:{current_user.id}"
+    return f"consignment-claim:ip:{get_remote_address()}"
+
+
+@bp.route("/my/consignments", methods=["GET", "POST"])
+@limiter.limit(CLAIM_LIMIT, key_func=_claimer, methods=["POST"])
 @login_required
 def mine() -> ResponseReturnValue:
     session = get_session()
+    form = ClaimForm()
+    if form.validate_on_submit():
+        try:
+            claimed = services.claim_with_code(session=session, user=_me(),
+                                               code=form.code.data or "")
+        except ConsignmentError as error:
+            session.rollback()
+            form.code.errors = [str(error.message)]
+        else:
+            shop = session.get(Organization, claimed.organization_id)
+            flash(_("已关联您在%(shop)s的寄卖记录。", shop=shop.name if shop else ""), "success")
+            return redirect(url_for("consignment.mine"))
     rows = services.consignors_of_user(session=session, user_id=_me().id or 0)
     now = utcnow()
     items = session.exec(
@@ -108,7 +153,8 @@ def mine() -> ResponseReturnValue:
          payouts.statement(session=session, consignor=row))
         for row in rows
     ]
-    return render_template("consignment/mine.html", statements=statements)
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render_template("consignment/mine.html", statements=statements, form=form), status
 
 
 @bp.get("/my/consignments/<int:consignor_id>/statement.pdf")
@@ -134,14 +180,8 @@ def shop_profile(org: Organization) -> dict[str, Any] | None:
     }
 
 
-def _claim(_app: Flask, user: User, **_extra: Any) -> None:
-    """A resident logging in or registering takes over walk-in records with their mobile."""
-    services.claim_on_login(session=get_session(), user=user)
-
-
 @bp.record_once
 def _setup(state: Any) -> None:
     app: Flask = state.app
     app.add_template_global(shop_profile, "shop_profile")
-    user_logged_in.connect(_claim, app)
 

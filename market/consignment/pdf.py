@@ -50,6 +50,12 @@ CLAUSES = (
     "   If the item is unsold at the end of the term, the end action agreed below applies.",
 )
 
+CLAIM_NOTE = (
+    "登录循环，在“我的寄卖”输入此码即可在线查看本店的寄卖记录；仅可使用一次，请勿告诉他人。\n"
+    "Log in to Xunhuan and enter this code under My consignments to see your records online; "
+    "it works once, keep it to yourself."
+)
+
 
 def _yuan(fen: int) -> str:
     return f"¥{format_fen(fen)}"
@@ -151,9 +157,10 @@ def _split_text(split: dict[str, Any], consignor_id: int) -> list[str]:
 
 def agreement_pdf(
     *, shop: Organization, hours: str, minimum_fen: int, item: ConsignmentItem,
-    listing: Listing, consignor: Consignor,
+    listing: Listing, consignor: Consignor, claim_code: str | None = None,
 ) -> bytes:
-    """The agreement for one item, with signature lines for the shop and the consignor."""
+    """The agreement for one item, with signature lines for the shop and the consignor, and
+    the walk-in's claim code when it was just issued (it is kept only as a hash)."""
     from market.consignment.services import agreement_of
 
     agreement = agreement_of(item)
@@ -165,6 +172,11 @@ def agreement_pdf(
         doc.row(label, value)
     doc.row("寄卖人 Consignor", consignor.name)
     doc.row("手机号 Mobile", consignor.mobile or "")
+    if consignor.user_id is not None:
+        doc.row("账号 Account", "已关联循环账号 Linked to a Xunhuan account")
+    elif claim_code:
+        doc.row("认领码 Claim code", claim_code)
+        doc.row("", CLAIM_NOTE)
     doc.heading("物品 Item")
     doc.row("物品 Item", listing.title)
     doc.row("分类 Category", listing.category)

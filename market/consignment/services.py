@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from market.accounts.models import Role, User
 from market.consignment import terms
 from market.consignment.errors import ConsignmentError, ItemNotFound, NotShopStaff
-from market.consignment.models import ConsignmentItem, Consignor, ShopProfile
+from market.consignment.models import ConsignmentItem, Consignor, ItemStatus, ShopProfile
 from market.db import utcnow
 from market.images.store import ImageStore
 from market.listings import services as listings
@@ -82,7 +85,7 @@ def save_profile(*, session: Session, user: User, values: dict[str, Any]) -> Sho
     profile = profile_of(session=session, org_id=shop.id or 0)
     for name, value in values.items():
         setattr(profile, name, value)
-    policy = _house_policy(profile)  # refuses bad rates or tiers before anything is saved
+    _house_policy(profile)  # refuses bad rates or tiers before anything is saved
     terms.MarkdownSchedule(steps=steps_of(profile.steps))
     if not 0 < profile.term_days <= terms.TERM_MAX_DAYS:
         raise ConsignmentError(
@@ -90,7 +93,6 @@ def save_profile(*, session: Session, user: User, values: dict[str, Any]) -> Sho
         )
     if profile.end_action not in {a.value for a in terms.EndAction}:
         raise ConsignmentError(_l("请选择到期后的处理方式。"), field="end_action")
-    del policy
     profile.updated_at = utcnow()
     session.add(profile)
     session.commit()
@@ -165,71 +167,115 @@ def _clean_mobile(mobile: str) -> str:
 def find_or_add_consignor(
     *, session: Session, shop_id: int, mobile: str, name: str
 ) -> Consignor:
-    """The shop's consignor with this mobile: linked to the resident's account if there is one,
-    else a walk-in record that the resident claims on registering (not committed)."""
+    """The shop's consignor with this mobile, else a new walk-in record (not committed).
+
+    A mobile number alone never links a record to an account: anyone can register with any
+    number. The resident links it with the claim code printed on their agreement.
+    """
     number = _clean_mobile(mobile)
-    account = session.exec(select(User).where(User.mobile == number)).first()
-    if account is not None:
-        claim_walk_ins(session=session, user=account)
-        found = session.exec(
-            select(Consignor).where(
-                Consignor.organization_id == shop_id, Consignor.user_id == account.id
-            )
-        ).first()
-    else:
-        found = session.exec(
-            select(Consignor).where(
-                Consignor.organization_id == shop_id, Consignor.mobile == number
-            )
-        ).first()
+    found = session.exec(
+        select(Consignor).where(Consignor.organization_id == shop_id, Consignor.mobile == number)
+    ).first()
     if found is not None:
         return found
-    clean_name = " ".join(name.split()) or (account.display_name if account else "")
+    clean_name = " ".join(name.split())
     if not clean_name or len(clean_name) > NAME_MAX:
         raise ConsignmentError(
             _l("请填写寄卖人姓名（最多%(n)d个字符）。", n=NAME_MAX), field="consignor_name"
         )
-    consignor = Consignor(
-        organization_id=shop_id,
-        user_id=account.id if account else None,
-        mobile=number,
-        name=clean_name,
-        claimed_at=utcnow() if account else None,
-    )
+    consignor = Consignor(organization_id=shop_id, mobile=number, name=clean_name)
     session.add(consignor)
     session.flush()
     return consignor
 
 
-def claim_walk_ins(*, session: Session, user: User) -> list[Consignor]:
-    """Link walk-in records with this account's mobile to the account (not committed).
+# ---- claim codes: the only way a consignor record joins an account ---------------------
 
-    A shop where the account already has its own record keeps both apart rather than merge
-    two ledgers silently; that is for the shop to settle.
+CLAIM_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+CLAIM_LENGTH = 8
+
+
+def _claim_hash(code: str) -> str:
+    return hashlib.sha256(normalize_claim_code(code).encode()).hexdigest()
+
+
+def normalize_claim_code(text: str) -> str:
+    """What a person typed, without spaces, dashes and case: 'abcd-efgh' -> 'ABCDEFGH'."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def format_claim_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def issue_claim_code(*, session: Session, consignor: Consignor) -> str | None:
+    """A new single-use claim code for a record not linked to an account (not committed).
+
+    Only its SHA-256 is kept, so the code is shown once (intake page, printed agreement); a
+    new code replaces the previous one. None when the record is already linked.
     """
-    if not user.mobile or user.id is None:
-        return []
-    have = set(
-        session.exec(select(Consignor.organization_id).where(Consignor.user_id == user.id))
+    if consignor.user_id is not None:
+        return None
+    code = "".join(secrets.choice(CLAIM_ALPHABET) for _ in range(CLAIM_LENGTH))
+    consignor.claim_code_hash = _claim_hash(code)
+    session.add(consignor)
+    return format_claim_code(code)
+
+
+def claim_with_code(*, session: Session, user: User, code: str) -> Consignor:
+    """Link the consignor record whose claim code this is to `user`, once."""
+    wrong = ConsignmentError(
+        _l("认领码不正确或已使用。请核对寄卖协议上的8位认领码，或请店员重新生成。"),
+        field="code",
     )
-    claimed = []
-    for row in session.exec(
-        select(Consignor).where(Consignor.mobile == user.mobile, col(Consignor.user_id).is_(None))
-    ):
-        if row.organization_id in have:
-            continue
-        row.user_id, row.claimed_at = user.id, utcnow()
-        session.add(row)
-        claimed.append(row)
-    return claimed
-
-
-def claim_on_login(*, session: Session, user: User) -> int:
-    """Run on every login and registration; commits only when something was claimed."""
-    claimed = claim_walk_ins(session=session, user=user)
-    if claimed:
+    raw = normalize_claim_code(code)
+    if len(raw) != CLAIM_LENGTH or any(ch not in CLAIM_ALPHABET for ch in raw):
+        raise wrong
+    consignor = session.exec(
+        select(Consignor).where(Consignor.claim_code_hash == _claim_hash(raw)).with_for_update()
+    ).first()
+    if consignor is None or consignor.user_id is not None:
+        raise wrong
+    if session.exec(
+        select(Consignor.id).where(
+            Consignor.organization_id == consignor.organization_id,
+            Consignor.user_id == user.id,
+        )
+    ).first() is not None:
+        raise ConsignmentError(
+            _l("您的账号在这家店已有寄卖记录，请到店由店员核对后处理。"), field="code"
+        )
+    consignor.user_id, consignor.claimed_at = user.id, utcnow()
+    consignor.claim_code_hash = None  # single use
+    session.add(consignor)
+    try:
         session.commit()
-    return len(claimed)
+    except IntegrityError as error:  # a concurrent claim of the same record or shop
+        session.rollback()
+        raise wrong from error
+    return consignor
+
+
+def reissue_claim_code(*, session: Session, staff: User, consignor_id: int) -> str:
+    """A new claim code for a walk-in who lost theirs; the old one stops working."""
+    consignor = consignor_for_staff(session=session, user=staff, consignor_id=consignor_id)
+    code = issue_claim_code(session=session, consignor=consignor)
+    if code is None:
+        raise ConsignmentError(_l("这位寄卖人已关联账号，无需认领码。"))
+    session.commit()
+    return code
+
+
+def unlink_consignor(*, session: Session, staff: User, consignor_id: int) -> str:
+    """Undo a wrong link: the record is a walk-in again, with a new claim code to give out."""
+    consignor = consignor_for_staff(session=session, user=staff, consignor_id=consignor_id)
+    if consignor.user_id is None:
+        raise ConsignmentError(_l("这位寄卖人尚未关联账号。"))
+    consignor.user_id, consignor.claimed_at = None, None
+    code = issue_claim_code(session=session, consignor=consignor)
+    assert code is not None
+    session.commit()
+    return code
 
 
 def consignors_of_user(*, session: Session, user_id: int) -> list[Consignor]:
@@ -262,11 +308,19 @@ class IntakeInput:
     photos: list[bytes] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Intake:
+    """A taken-in item, and the claim code to give a walk-in (None for a linked account)."""
+
+    item: ConsignmentItem
+    claim_code: str | None
+
+
 def intake(
     *, session: Session, staff: User, data: IntakeInput, store: ImageStore,
     now: datetime | None = None,
-) -> ConsignmentItem:
-    """Take an item in: an active listing at the shop plus the signed agreement.
+) -> Intake:
+    """Take an item in: an active listing at the shop plus the signed agreement, in one commit.
 
     A refusal rolls back, so it changes nothing. The listing belongs to the staff member who
     took it in: the shop sells, its staff confirm online handovers, and the trade counts for
@@ -282,7 +336,7 @@ def intake(
 def _intake(
     *, session: Session, staff: User, data: IntakeInput, store: ImageStore,
     now: datetime | None,
-) -> ConsignmentItem:
+) -> Intake:
     shop = shop_of(session=session, user=staff)
     when = now or utcnow()
     if not shop.street:
@@ -298,7 +352,7 @@ def _intake(
         condition=data.condition,
         disclosures=data.disclosures,
     )
-    listings.validate(session=session, data=listing_input)
+    listings.validate(session=session, data=listing_input, trusted_venue=True)
     if not data.photos:
         raise ConsignmentError(_l("请至少拍一张照片。"), field="photos")
     if not data.accepted:
@@ -326,7 +380,7 @@ def _intake(
             steps=data.steps, do_not_discount=data.do_not_discount, floor_fen=data.floor_fen
         ),
     )
-    listing = listings.create_listing(  # commits the consignor record with the listing
+    listing = listings.create_listing(
         session=session,
         owner=staff,
         data=listing_input,
@@ -334,6 +388,8 @@ def _intake(
         store=store,
         publish=True,
         certificate_id=data.certificate_id,
+        commit=False,
+        trusted_venue=True,
     )
     listing.expires_at = terms.expires_at(agreement)
     item = ConsignmentItem(
@@ -353,16 +409,29 @@ def _intake(
         accepted_at=when,
         expires_at=terms.expires_at(agreement),
     )
+    claim_code = issue_claim_code(session=session, consignor=consignor)
     session.add(listing)
     session.add(item)
     session.commit()
-    return item
+    return Intake(item=item, claim_code=claim_code)
 
 
 def item_of_listing(*, session: Session, listing_id: int) -> ConsignmentItem | None:
     return session.exec(
         select(ConsignmentItem).where(ConsignmentItem.listing_id == listing_id)
     ).first()
+
+
+def _counter_lock(session: Session, listing: Listing) -> Any:
+    """Consigned listings follow their agreement: edits, withdrawals and renewals are made at
+    the counter, not on the listing pages. Shop stock is the shop's own again."""
+    item = item_of_listing(session=session, listing_id=listing.id or 0)
+    if item is not None and item.status != ItemStatus.SHOP_STOCK:
+        return _l("寄卖品请在柜台管理。")
+    return None
+
+
+listings.register_lock(_counter_lock)
 
 
 def listing_of(*, session: Session, item: ConsignmentItem) -> Listing:

@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as web_session
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -147,7 +148,7 @@ def intake(category: str) -> ResponseReturnValue:
     if form.is_submitted() and (form.validate() & agreement.validate()):
         try:
             listing = to_input(form, category)
-            item = services.intake(
+            taken = services.intake(
                 session=session, staff=_me(), store=_store(),
                 data=services.IntakeInput(
                     title=listing.title, category=category, description=listing.description,
@@ -162,6 +163,8 @@ def intake(category: str) -> ResponseReturnValue:
             session.rollback()
             _attach(form, agreement, error)
         else:
+            item = taken.item
+            _keep_claim_code(item.id or 0, taken.claim_code)
             flash(_("已收货：%(code)s。请打印协议由双方签字，并贴上标签。", code=item.code),
                   "success")
             return redirect(url_for("consignment.item", item_id=item.id))
@@ -169,6 +172,26 @@ def intake(category: str) -> ResponseReturnValue:
     return render_template(
         "consignment/intake.html", form=form, agreement=agreement, category=category, shop=shop
     ), status
+
+
+CLAIM_KEY = "consignment_claim"
+
+
+def _keep_claim_code(item_id: int, code: str | None) -> None:
+    """The walk-in's claim code, only ever in plain text here: kept in this staff member's
+    browser session for the item just taken in, for its page and its printed agreement; the
+    next intake replaces it, and another user of the same browser never sees it."""
+    if code is None:
+        web_session.pop(CLAIM_KEY, None)
+    else:
+        web_session[CLAIM_KEY] = [_me().id, item_id, code]
+
+
+def _claim_code_for(item_id: int) -> str | None:
+    kept = web_session.get(CLAIM_KEY)
+    if isinstance(kept, list) and len(kept) == 3 and kept[:2] == [_me().id, item_id]:
+        return str(kept[2])
+    return None
 
 
 def _store() -> ImageStore:
@@ -195,7 +218,7 @@ def item(item_id: int) -> ResponseReturnValue:
     return render_template(
         "consignment/item.html", item=row, listing=listing, shown=shown,
         consignor=session.get(Consignor, row.consignor_id),
-        agreement=services.agreement_of(row),
+        agreement=services.agreement_of(row), claim_code=_claim_code_for(row.id or 0),
     )
 
 
@@ -221,6 +244,7 @@ def agreement_pdf(item_id: int) -> ResponseReturnValue:
     body = pdf.agreement_pdf(
         shop=shop, hours=house.opening_hours, minimum_fen=house.minimum_payout_fen, item=row,
         listing=services.listing_of(session=session, item=row), consignor=consignor,
+        claim_code=_claim_code_for(row.id or 0) if consignor.user_id is None else None,
     )
     return _pdf(body, f"agreement-{row.code}.pdf")
 

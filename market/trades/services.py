@@ -31,6 +31,9 @@ def reserve_listing(*, session: Session, listing_id: int, buyer: User) -> Reserv
         raise NotFound(_l("物品不存在。"))
     if listing.owner_id == buyer.id:
         raise TradeError(_l("不能预订自己发布的物品。"))
+    from market.consignment.lifecycle import before_reservation
+
+    before_reservation(session=session, listing=listing)  # a consigned item's price of today
     claimed = session.execute(
         sa.update(Listing)
         .where(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -9,13 +10,19 @@ from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlmodel import select
 
-from market.consignment import lifecycle, payouts
-from market.consignment.models import ConsignmentItem, ShopProfile
+from market.consignment import lifecycle, payouts, services
+from market.consignment.models import ConsignmentItem, Consignor, ShopProfile
 from market.listings.models import Listing
-from tests.builders import PASSWORD, app_session, make_user
+from market.orgs.models import Organization
+from tests.builders import PASSWORD, app_session, make_user, picture
 from tests.conftest import AuthActions, csrf_token
-from tests.market.test_consignment_services import staff_of_new_shop, take_in
+from tests.market.test_consignment_services import (
+    staff_of_new_shop,
+    take_in,
+    take_in_with_code,
+)
 
 
 def pdf_text(body: bytes, tmp_path: Path) -> str:
@@ -130,3 +137,129 @@ def test_the_public_shop_page_shows_the_profile(app: Flask, client: FlaskClient)
     assert "周一休息" in html and "社区寄卖，欢迎光临。" in html
     assert "南开区学府街 88 号" in html and "学府" in html
     assert re.search(r'data-testid="staff-count">\s*1 人', html)
+
+
+def test_intake_shows_the_claim_code_once_and_prints_it_on_the_agreement(
+    app: Flask, client: FlaskClient, auth: AuthActions, tmp_path: Path
+) -> None:
+    with app_session(app) as session:
+        staff = staff_of_new_shop(session)
+        mobile = staff.mobile or ""
+    auth.login(mobile, PASSWORD)
+    token = csrf_token(client, "/shop/intake/家具")
+    shop = {"mode": "sell", "street": "学府", "venue": f"shop:{staff.organization_id}"}
+    answer = client.post("/shop/intake/家具", content_type="multipart/form-data", data={
+        "csrf_token": token, "title": "实木书桌", "description": "桌面轻微划痕。", "price": "1288",
+        "q_new": "used", "q_surface": "wear", "q_pests": "no", "d_dimensions": "120×60×75 cm",
+        "d_material": "实木", "d_odour": "no", "consignor_mobile": "13900001111",
+        "consignor_name": "王阿姨", "term_days": "90", "steps": "30:80, 60:60",
+        "end_action": "return", "accepted": "y",
+        "photos": (io.BytesIO(picture()), "desk.jpg"), **shop,
+    })
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    html = client.get(answer.headers["Location"]).get_data(as_text=True)
+    code = re.search(r'data-testid="claim-code">([A-Z0-9]{4}-[A-Z0-9]{4})<', html)
+    assert code is not None
+    with app_session(app) as session:
+        item = session.exec(select(ConsignmentItem)).one()
+        consignor = session.get(Consignor, item.consignor_id)
+        assert consignor is not None and consignor.claim_code_hash is not None
+        assert consignor.user_id is None
+    agreement = pdf_text(client.get(f"/shop/items/{item.id}/agreement.pdf").data, tmp_path)
+    for text in ("认领码 Claim code", code.group(1), "My consignments"):
+        assert text in agreement, text
+    # Another member of staff (another session) never sees it: the shop keeps only a hash.
+    auth.logout()
+    with app_session(app) as session:
+        colleague = make_user(session, role=staff.role_enum,
+                              organization=session.get(Organization, staff.organization_id))
+        colleague_mobile = colleague.mobile or ""
+    auth.login(colleague_mobile, PASSWORD)
+    assert code.group(1) not in client.get(f"/shop/items/{item.id}").get_data(as_text=True)
+    reprint = pdf_text(client.get(f"/shop/items/{item.id}/agreement.pdf").data, tmp_path)
+    assert code.group(1) not in reprint
+
+
+def test_a_resident_links_a_walk_in_record_with_the_claim_code(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    with app_session(app) as session:
+        staff = staff_of_new_shop(session)
+        taken = take_in_with_code(app, session, staff, now=datetime.now(UTC))
+        lifecycle.sell_at_counter(session=session, staff=staff, item_id=taken.item.id or 0)
+        resident = make_user(session)
+        mobile = resident.mobile or ""
+    code = taken.claim_code or ""
+    auth.login(mobile, PASSWORD)
+    page = client.get("/my/consignments").get_data(as_text=True)
+    assert "关联寄卖记录" in page and taken.item.code not in page
+    token = csrf_token(client, "/my/consignments")
+    refused = client.post("/my/consignments", data={"csrf_token": token, "code": "AAAA-BBBB"})
+    assert refused.status_code == 400
+    assert "认领码不正确或已使用" in refused.get_data(as_text=True)
+    linked = client.post("/my/consignments", data={"csrf_token": token, "code": code.lower()},
+                         follow_redirects=True)
+    html = linked.get_data(as_text=True)
+    assert "已关联您在" in html and taken.item.code in html and "¥966" in html
+    again = client.post("/my/consignments", data={"csrf_token": token, "code": code})
+    assert again.status_code == 400 and "认领码不正确或已使用" in again.get_data(as_text=True)
+
+
+def test_claim_attempts_are_rate_limited_per_user(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    with app_session(app) as session:
+        staff = staff_of_new_shop(session)
+        taken = take_in_with_code(app, session, staff)
+        mobile = make_user(session).mobile or ""
+    auth.login(mobile, PASSWORD)
+    token = csrf_token(client, "/my/consignments")
+    for _ in range(10):
+        answer = client.post("/my/consignments", data={"csrf_token": token, "code": "AAAA-BBBB"})
+        assert answer.status_code == 400
+    blocked = client.post("/my/consignments",
+                          data={"csrf_token": token, "code": taken.claim_code or ""})
+    assert blocked.status_code == 429
+    with app_session(app) as session:
+        assert session.get(Consignor, taken.item.consignor_id).user_id is None  # type: ignore[union-attr]
+    assert client.get("/my/consignments").status_code == 200  # reading is not limited
+
+
+def test_staff_unlink_a_wrong_link_and_get_a_new_code(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    with app_session(app) as session:
+        staff = staff_of_new_shop(session)
+        taken = take_in_with_code(app, session, staff)
+        services.claim_with_code(session=session, user=make_user(session),
+                                 code=taken.claim_code or "")
+        mobile = staff.mobile or ""
+    consignor_id = taken.item.consignor_id
+    auth.login(mobile, PASSWORD)
+    token = csrf_token(client, f"/shop/consignors/{consignor_id}")
+    done = client.post(f"/shop/consignors/{consignor_id}/unlink", data={"csrf_token": token},
+                       follow_redirects=True)
+    fresh = re.search(r"新的认领码：([A-Z0-9]{4}-[A-Z0-9]{4})", done.get_data(as_text=True))
+    assert fresh is not None
+    with app_session(app) as session:
+        assert session.get(Consignor, consignor_id).user_id is None  # type: ignore[union-attr]
+    assert client.post(f"/shop/consignors/{consignor_id}/unlink").status_code == 400  # no CSRF
+
+
+def test_a_non_finite_shop_rule_is_refused_on_the_profile_page(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    with app_session(app) as session:
+        staff = staff_of_new_shop(session)
+        mobile = staff.mobile or ""
+    auth.login(mobile, PASSWORD)
+    token = csrf_token(client, "/shop/profile")
+    answer = client.post("/shop/profile", data={
+        "csrf_token": token, "minimum_payout": "50", "default_rate": "25", "tiers": "500:nan",
+        "term_days": "90", "steps": "30:80", "end_action": "return",
+    })
+    assert answer.status_code == 400
+    assert "分成规则格式不对" in answer.get_data(as_text=True)
+    with app_session(app) as session:
+        profile = session.get(ShopProfile, staff.organization_id)
+        assert profile is not None and profile.tiers == []

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from market.accounts.models import Role, User
 from market.consignment import lifecycle, payouts, services, terms
@@ -20,10 +23,12 @@ from market.consignment.models import (
     ItemStatus,
     ShopProfile,
 )
+from market.listings import services as listings
 from market.listings.errors import ListingError
 from market.listings.models import Listing
 from market.orgs.models import OrgKind
 from market.trades import services as trades
+from market.trades.models import Reservation
 from tests.builders import app_session, make_organization, make_user, picture
 
 STEPS = (
@@ -66,13 +71,19 @@ def desk(**overrides: Any) -> services.IntakeInput:
     return services.IntakeInput(**fields)
 
 
-def take_in(
+def take_in_with_code(
     app: Flask, session: Session, staff: User, now: datetime = INTAKE, **overrides: Any
-) -> ConsignmentItem:
+) -> services.Intake:
     return services.intake(
         session=session, staff=staff, data=desk(**overrides),
         store=app.extensions["xunhuan.images"], now=now,
     )
+
+
+def take_in(
+    app: Flask, session: Session, staff: User, now: datetime = INTAKE, **overrides: Any
+) -> ConsignmentItem:
+    return take_in_with_code(app, session, staff, now, **overrides).item
 
 
 def counts(session: Session) -> tuple[int, ...]:
@@ -260,27 +271,185 @@ def test_payouts_respect_the_minimum_and_never_exceed_the_balance(app: Flask) ->
         assert session.exec(select(func.count()).select_from(ConsignmentPayout)).one() == 1
 
 
-def test_a_walk_in_is_claimed_when_the_resident_registers_with_that_mobile(
+def test_registering_with_a_walk_ins_mobile_does_not_take_over_their_record(
     app: Flask, client: Any, auth: Any
 ) -> None:
     with app_session(app) as session:
         staff = staff_of_new_shop(session)
         item = take_in(app, session, staff, now=datetime.now(UTC))
         lifecycle.sell_at_counter(session=session, staff=staff, item_id=item.id or 0)
-    assert auth.register(identifier="13900001111", display_name="王阿姨").status_code == 302
+    # Anyone can register with any number: that alone must not open the walk-in's ledger.
+    assert auth.register(identifier="13900001111", display_name="冒名者").status_code == 302
+    auth.logout()
+    assert auth.login("13900001111", "correct-horse").status_code == 302
     page = client.get("/my/consignments").get_data(as_text=True)
-    assert item.code in page and "966" in page
+    assert item.code not in page and "966" not in page
     with app_session(app) as session:
         consignor = session.get(Consignor, item.consignor_id)
-        assert consignor is not None and consignor.user_id is not None
-        assert consignor.claimed_at is not None
+        assert consignor is not None
+        assert (consignor.user_id, consignor.claimed_at) == (None, None)
 
 
-def test_intake_for_a_registered_resident_links_their_account(app: Flask) -> None:
+def test_intake_for_a_registered_mobile_stays_a_walk_in_until_the_code_is_entered(
+    app: Flask,
+) -> None:
     with app_session(app) as session:
         staff = staff_of_new_shop(session)
         resident = make_user(session, identifier="13900002222")
-        item = take_in(app, session, staff, consignor_mobile="139 0000 2222", consignor_name="")
-        consignor = session.get(Consignor, item.consignor_id)
-        assert consignor is not None and consignor.user_id == resident.id
-        assert consignor.name == resident.display_name
+        taken = take_in_with_code(app, session, staff, consignor_mobile="139 0000 2222",
+                                  consignor_name="刘先生")
+        consignor = session.get(Consignor, taken.item.consignor_id)
+        assert consignor is not None and consignor.user_id is None
+        assert taken.claim_code is not None
+        linked = services.claim_with_code(session=session, user=resident, code=taken.claim_code)
+        assert (linked.id, linked.user_id) == (consignor.id, resident.id)
+        assert linked.claimed_at is not None
+        # The next intake for a linked consignor needs no code.
+        again = take_in_with_code(app, session, staff, consignor_mobile="13900002222")
+        assert again.item.consignor_id == consignor.id and again.claim_code is None
+
+
+def test_a_claim_code_is_random_stored_hashed_and_works_once(app: Flask) -> None:
+    with app_session(app) as session:
+        staff = staff_of_new_shop(session)
+        taken = take_in_with_code(app, session, staff)
+        code = taken.claim_code
+        assert code is not None and re.fullmatch(r"[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}", code)
+        consignor = session.get(Consignor, taken.item.consignor_id)
+        assert consignor is not None
+        raw = code.replace("-", "")
+        assert consignor.claim_code_hash == hashlib.sha256(raw.encode()).hexdigest()
+        assert raw not in str(consignor.model_dump())  # never kept in plain text
+        resident, stranger = make_user(session), make_user(session)
+        for wrong in ("", "ABCD", "ABCD-EFG0", "AAAA-AAAA", raw[::-1]):
+            with pytest.raises(ConsignmentError, match="认领码不正确或已使用") as error:
+                services.claim_with_code(session=session, user=stranger, code=wrong)
+            assert error.value.field == "code"
+        assert session.get(Consignor, consignor.id).user_id is None  # type: ignore[union-attr]
+        services.claim_with_code(session=session, user=resident, code=f" {raw.lower()} ")
+        with pytest.raises(ConsignmentError, match="认领码不正确或已使用"):
+            services.claim_with_code(session=session, user=stranger, code=code)
+        session.expire_all()
+        claimed = session.get(Consignor, consignor.id)
+        assert claimed is not None
+        assert (claimed.user_id, claimed.claim_code_hash) == (resident.id, None)
+
+
+def test_a_new_intake_replaces_the_claim_code_and_staff_can_unlink_a_wrong_link(
+    app: Flask,
+) -> None:
+    with app_session(app) as session:
+        staff = staff_of_new_shop(session)
+        first = take_in_with_code(app, session, staff).claim_code
+        second = take_in_with_code(app, session, staff).claim_code
+        assert first and second and first != second
+        wrong_person, owner = make_user(session), make_user(session)
+        with pytest.raises(ConsignmentError):
+            services.claim_with_code(session=session, user=wrong_person, code=first)
+        consignor = services.claim_with_code(session=session, user=wrong_person, code=second)
+        other = staff_of_new_shop(session)
+        with pytest.raises(NotShopStaff):
+            services.unlink_consignor(session=session, staff=other, consignor_id=consignor.id or 0)
+        fresh = services.unlink_consignor(session=session, staff=staff,
+                                          consignor_id=consignor.id or 0)
+        assert session.get(Consignor, consignor.id).user_id is None  # type: ignore[union-attr]
+        with pytest.raises(ConsignmentError):  # a walk-in again: nothing to unlink
+            services.unlink_consignor(session=session, staff=staff,
+                                      consignor_id=consignor.id or 0)
+        reissued = services.reissue_claim_code(session=session, staff=staff,
+                                               consignor_id=consignor.id or 0)
+        with pytest.raises(ConsignmentError):  # replaced by the reissued one
+            services.claim_with_code(session=session, user=owner, code=fresh)
+        assert services.claim_with_code(session=session, user=owner, code=reissued).user_id == (
+            owner.id
+        )
+
+
+def test_intake_commits_once(app: Flask) -> None:
+    with app_session(app) as session:
+        staff = staff_of_new_shop(session)
+        commits: list[int] = []
+        sa.event.listen(session, "after_commit", lambda _s: commits.append(1))
+        take_in(app, session, staff)
+        assert len(commits) == 1
+
+
+def test_ordinary_listing_actions_on_a_consigned_item_are_refused(app: Flask) -> None:
+    with app_session(app) as session:
+        staff = staff_of_new_shop(session)
+        item = take_in(app, session, staff, now=datetime.now(UTC))
+        listing_id = item.listing_id
+        for action in (
+            lambda: listings.withdraw_listing(session=session, listing_id=listing_id, user=staff),
+            lambda: listings.renew_listing(session=session, listing_id=listing_id, user=staff),
+            lambda: listings.update_description(
+                session=session, listing_id=listing_id, user=staff, description="改了"
+            ),
+        ):
+            with pytest.raises(ListingError, match="寄卖品请在柜台管理。"):
+                action()
+            session.rollback()
+        session.expire_all()
+        listing = session.get(Listing, listing_id)
+        assert listing is not None
+        assert (listing.status, listing.description) == ("active", "桌面轻微划痕。")
+
+
+def test_a_reservation_takes_todays_marked_down_price(app: Flask) -> None:
+    with app_session(app) as session:
+        staff = staff_of_new_shop(session)
+        item = take_in(app, session, staff, now=datetime.now(UTC) - timedelta(days=35))
+        assert session.get(Listing, item.listing_id).price_fen == 128_800  # type: ignore[union-attr]
+        reservation = trades.reserve_listing(session=session, listing_id=item.listing_id,
+                                             buyer=make_user(session))
+        assert reservation.price_fen == 103_000
+
+
+def test_a_trade_completing_on_a_consigned_item_that_may_not_be_sold_rolls_back(
+    app: Flask,
+) -> None:
+    with app_session(app) as session:
+        staff = staff_of_new_shop(session)
+        item = take_in(app, session, staff, now=datetime.now(UTC))
+        buyer = make_user(session)
+        reservation = trades.reserve_listing(session=session, listing_id=item.listing_id,
+                                             buyer=buyer)
+        trades.confirm_handover(session=session, reservation_id=reservation.id or 0, user=buyer)
+        item.status = ItemStatus.RETURNED.value  # e.g. the consignor took it back meanwhile
+        session.add(item)
+        session.commit()
+        with pytest.raises(ItemNotForSale):
+            trades.confirm_handover(session=session, reservation_id=reservation.id or 0,
+                                    user=staff)
+        session.rollback()
+        session.expire_all()
+        assert session.get(Reservation, reservation.id).status == "open"  # type: ignore[union-attr]
+        assert session.get(Listing, item.listing_id).status == "reserved"  # type: ignore[union-attr]
+        assert session.exec(select(func.count()).select_from(ConsignmentSale)).one() == 0
+
+
+def test_a_counter_sale_sees_a_reservation_made_after_the_listing_was_loaded(app: Flask) -> None:
+    with app_session(app) as session:
+        staff = staff_of_new_shop(session)
+        item = take_in(app, session, staff, now=datetime.now(UTC))
+        stale = session.get(Listing, item.listing_id)
+        assert stale is not None and stale.status == "active"
+        # Another request reserves it; this session's object does not know.
+        session.execute(
+            sa.update(Listing)
+            .where(col(Listing.id) == item.listing_id)
+            .values(status="reserved")
+            .execution_options(synchronize_session=False)
+        )
+        assert stale.status == "active"
+        with pytest.raises(ItemNotForSale, match="已被线上预订"):
+            lifecycle.sell_at_counter(session=session, staff=staff, item_id=item.id or 0)
+        assert session.exec(select(func.count()).select_from(ConsignmentSale)).one() == 0
+
+
+@pytest.mark.parametrize("tiers", ["500:nan", "nan:30", "500:inf", "500:-Infinity", "500:snan"])
+def test_a_non_finite_shop_rule_is_refused(tiers: str) -> None:
+    from market.consignment.forms import parse_pairs
+
+    with pytest.raises(ConsignmentError, match="分成规则格式不对"):
+        parse_pairs(tiers, money_key=True)
