@@ -6,6 +6,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -97,8 +98,8 @@ def browse(*, session: Session, grade: str | None, subject: str | None) -> list[
 
 
 def grade_label(book: Textbook) -> str:
-    """'七年级 上册', or what there is of it."""
-    return " ".join(part for part in (book.grade, book.term) if part)
+    """'七年级 上册' (in the reader's language: the words are N_-marked above), or what there is."""
+    return " ".join(gettext(part) for part in (book.grade, book.term) if part)
 
 
 def seed_rows() -> list[dict[str, str]]:

@@ -118,15 +118,15 @@ def regenerate_code(
     return _save_with_fresh_code(session, klass)
 
 
-def join(
-    *, session: Session, user: User, school_id: int, code: str, role: str = "student"
-) -> CornerMember:
-    """Join the corner with a class code; a member who joins again moves to that class."""
+def join(*, session: Session, user: User, school_id: int, code: str) -> CornerMember:
+    """Join the corner with a class code; a member who joins again moves to that class.
+
+    Everyone joins as a student (a code on the board is no proof of being a teacher); the
+    coordinator marks teachers on the desk (`set_role`).
+    """
     school = school_of(session=session, school_id=school_id)
     if user.role != Role.RESIDENT.value:
         raise BookError(_l("请用学生或老师本人的普通账号加入。"), field="code")
-    if role not in ROLES:
-        raise BookError(_l("请选择学生或老师。"), field="role")
     klass = session.exec(
         select(SchoolClass).where(
             SchoolClass.school_id == school.id, SchoolClass.join_code == normalize_code(code)
@@ -141,13 +141,33 @@ def join(
     ).first()
     if member is None:
         member = CornerMember(user_id=user.id or 0, school_id=school.id or 0, class_id=0)
-    member.class_id, member.role, member.joined_at = klass.id or 0, role, utcnow()
+    member.class_id, member.joined_at = klass.id or 0, utcnow()
     session.add(member)
     try:
         session.commit()
     except IntegrityError as exc:  # a double click joined already
         session.rollback()
         raise BookError(_l("您已加入本校旧书角。"), field="code") from exc
+    return member
+
+
+def set_role(
+    *, session: Session, coordinator: User, school_id: int, user_id: int, role: str
+) -> CornerMember:
+    """The coordinator marks a member as a teacher, or back as a student."""
+    access(session=session, school_id=school_id, user=coordinator, coordinator=True)
+    if role not in ROLES:
+        raise BookError(_l("请选择学生或老师。"), field="role")
+    member = session.exec(
+        select(CornerMember).where(
+            CornerMember.school_id == school_id, CornerMember.user_id == user_id
+        )
+    ).first()
+    if member is None:
+        raise NotFound(_l("这个人不是本校旧书角的成员。"))
+    member.role = role
+    session.add(member)
+    session.commit()
     return member
 
 

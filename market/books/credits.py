@@ -67,8 +67,10 @@ def _lock_member(session: Session, school_id: int, user_id: int) -> CornerMember
 
 
 def corner_listing(*, session: Session, school_id: int, listing_id: int) -> Listing:
-    listing = session.get(Listing, listing_id)
-    if listing is None or listing.venue != f"school:{school_id}":
+    """A listing this school's corner holds: one with its corner-book row, not merely its venue."""
+    book = session.get(CornerBook, listing_id)
+    listing = session.get(Listing, listing_id) if book is not None else None
+    if book is None or listing is None or book.school_id != school_id:
         raise NotFound(_l("旧书角没有这本书。"))
     return listing
 
@@ -79,7 +81,8 @@ def take_book(*, session: Session, taker: User, school_id: int, listing_id: int)
     listing = corner_listing(session=session, school_id=school_id, listing_id=listing_id)
     if listing.owner_id == taker.id:
         raise BookError(_l("这是您自己送来的书。"))
-    if listing.status != Status.ACTIVE:
+    book = session.get(CornerBook, listing_id)
+    if listing.status != Status.ACTIVE or book is None or book.handed_out_at is not None:
         raise BookError(_l("这本书已被领走或已下架。"))
     if _lock_member(session, school_id, taker.id or 0) is None and not corner.coordinator:
         raise BookError(_l("请先用班级加入码加入本校旧书角。"))
@@ -208,10 +211,12 @@ def grant(
 
 
 def _school_of_listing(session: Session, listing_id: int | None) -> tuple[Listing, int] | None:
+    """A corner book's listing and school; None for every other listing (even at school:ID)."""
     listing = session.get(Listing, listing_id) if listing_id else None
     if listing is None or not listing.venue.startswith("school:"):
         return None
-    return listing, int(listing.venue.split(":", 1)[1])
+    book = session.get(CornerBook, listing.id)
+    return None if book is None else (listing, book.school_id)
 
 
 def _on_reservation(session: Session, reservation: Reservation) -> None:

@@ -3,7 +3,7 @@ share days."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlmodel import col, select
@@ -24,7 +24,8 @@ from market.trades.models import Reservation, ReservationStatus
 def _grant_form(members: list, **kwargs: object) -> GrantForm:  # type: ignore[type-arg]
     form = GrantForm(**kwargs)  # type: ignore[arg-type]
     form.user_id.choices = [("", _("请选择"))] + [
-        (str(u.id), f"{u.display_name}（{klass}）") for _m, u, klass in members
+        (str(u.id), _("%(name)s（%(klass)s）", name=u.display_name, klass=klass))
+        for _m, u, klass in members
     ]
     return form
 
@@ -149,6 +150,19 @@ def hand_out(school_id: int, listing_id: int) -> ResponseReturnValue:
             session=get_session(), coordinator=me(), school_id=school_id, listing_id=listing_id
         )
         flash(_("已登记取书，交换完成。"), "success")
+    return redirect(url_for("books.desk", school_id=school_id))
+
+
+@bp.post("/schools/<int:school_id>/books/members/<int:user_id>/role")
+@login_required
+def set_role(school_id: int, user_id: int) -> ResponseReturnValue:
+    if ActionForm().validate_on_submit():
+        role = request.form.get("role", "")
+        corner.set_role(
+            session=get_session(), coordinator=me(), school_id=school_id, user_id=user_id,
+            role=role,
+        )  # fmt: skip
+        flash(_("已设为老师。") if role == "teacher" else _("已设为学生。"), "success")
     return redirect(url_for("books.desk", school_id=school_id))
 
 

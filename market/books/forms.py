@@ -36,11 +36,6 @@ class JoinForm(FlaskForm):
         validators=[InputRequired(message=_l("请填写加入码。")), Length(max=12)],
         render_kw={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"},
     )
-    role = RadioField(
-        _l("我是"),
-        choices=[SelectChoice("student", _l("学生")), SelectChoice("teacher", _l("老师"))],  # type: ignore[arg-type]
-        default="student",
-    )
 
 
 class ClassForm(FlaskForm):

@@ -14,14 +14,26 @@ from market.books import catalogue
 from market.books.corner import access
 from market.books.errors import BookError
 from market.books.models import CornerBook, Textbook, WantedBook
+from market.db import utcnow
 from market.images.store import ImageStore
 from market.listings import services as listings
-from market.listings.catalog import Mode
+from market.listings.catalog import Mode, Status
+from market.listings.errors import InvalidTransition, NotFound
 from market.listings.models import TITLE_MAX, Listing
 from market.notifications import N_, notify
 
 CATEGORY = "图书/教材教辅"
 COVER_SIZE = (600, 800)
+
+
+def corner_lock(session: Session, listing: Listing) -> object | None:
+    """A corner book is run from the corner (shelf, hand-in, take), never the listing pages."""
+    if listing.id is not None and session.get(CornerBook, listing.id) is not None:
+        return _l("旧书角的书请在旧书角管理。")
+    return None
+
+
+listings.register_lock(corner_lock)
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -76,10 +88,18 @@ def list_book(
     disclosures: dict[str, str],
     photos: list[bytes],
     store: ImageStore,
+    entry: catalogue.TextbookInput | None = None,
 ) -> Listing:
-    """Publish the book as a swap at the corner; tell members looking for it."""
+    """Publish the book as a swap at the corner; tell members looking for it.
+
+    An unknown ISBN is entered in the catalogue from `entry`; the catalogue entry, the listing,
+    its corner book and the notifications commit together, or nothing does.
+    """
     corner = access(session=session, school_id=school_id, user=owner)
     book = catalogue.lookup(session=session, isbn13=isbn13)
+    if book is None and entry is not None:
+        book = catalogue.add_by_hand(session=session, isbn13=isbn13, data=entry, user=owner)
+        session.flush()
     if book is None:
         raise BookError(_l("书目里还没有这本书，请先填写书名等信息。"), field="title")
     street = corner.school.street or owner.home_street
@@ -96,7 +116,8 @@ def list_book(
         condition=condition,
         disclosures=dict(disclosures),
     )
-    listings.validate(session=session, data=data)  # before a cover is drawn and stored
+    # Checked before a cover is drawn and stored.
+    listings.validate(session=session, data=data, trusted_venue=True)
     listing = listings.create_listing(
         session=session,
         owner=owner,
@@ -104,9 +125,32 @@ def list_book(
         photos=[*photos, cover_picture(book)][: listings.MAX_PHOTOS],
         store=store,
         publish=True,
+        commit=False,
+        trusted_venue=True,
     )
-    session.add(CornerBook(listing_id=listing.id or 0, school_id=school_id, isbn13=isbn13))
+    session.add(CornerBook(listing_id=listing.id or 0, school_id=school_id, isbn13=book.isbn13))
     _tell_those_looking(session, listing, book, school_id)
+    session.commit()
+    return listing
+
+
+def withdraw_book(*, session: Session, user: User, school_id: int, listing_id: int) -> Listing:
+    """Take a corner book off the shelf: its giver before hand-in, or a coordinator."""
+    corner = access(session=session, school_id=school_id, user=user)
+    listing = session.get(Listing, listing_id, with_for_update=True)
+    book = session.get(CornerBook, listing_id)
+    if listing is None or book is None or book.school_id != school_id:
+        raise NotFound(_l("旧书角没有这本书。"))
+    if not corner.coordinator:
+        if listing.owner_id != user.id:
+            raise BookError(_l("只有送书人或协调人可以下架这本书。"))
+        if book.handed_in_at is not None:
+            raise BookError(_l("这本书已交到旧书角，请找协调人下架。"))
+    if listing.status not in (Status.ACTIVE.value, Status.EXPIRED.value, Status.DRAFT.value):
+        raise InvalidTransition(_l("这本书已被领取或已下架，不能再下架。"))
+    listing.status = Status.WITHDRAWN.value
+    listing.updated_at = utcnow()
+    session.add(listing)
     session.commit()
     return listing
 

@@ -3,7 +3,7 @@ looking-for, browse. The coordinator's desk is in desk.py (same blueprint)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,9 +21,10 @@ from market.books.forms import (
     book_list_form,
 )
 from market.books.isbn import IsbnError, parse
-from market.books.listing import list_book
-from market.books.models import CornerBook, Textbook
+from market.books.listing import list_book, withdraw_book
+from market.books.models import CornerBook, CornerMember, Textbook
 from market.db import get_session
+from market.extensions import limiter
 from market.images.errors import ImageRejected
 from market.images.store import ImageStore
 from market.listings import services as listings
@@ -35,6 +36,7 @@ from market.orgs.models import Organization, OrgKind
 from market.security import login_required
 
 bp = Blueprint("books", __name__)
+JOIN_RATE_LIMIT = "10 per hour"  # guessing a 6-character class code takes far more tries
 bp.record_once(lambda _state: credits.install())
 
 
@@ -50,8 +52,17 @@ def ensure_catalogue(session: Session) -> None:
         current_app.extensions["xunhuan.books.seeded"] = True
 
 
+def _join_limit() -> str:
+    return str(current_app.config.get("BOOKS_JOIN_RATE_LIMIT", JOIN_RATE_LIMIT))
+
+
+def _per_user() -> str:
+    return f"books-join:{current_user.get_id()}"
+
+
 @bp.route("/books", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_join_limit, methods=["POST"], key_func=_per_user)
 def my_corners() -> ResponseReturnValue:
     session = get_session()
     schools = session.exec(
@@ -68,7 +79,6 @@ def my_corners() -> ResponseReturnValue:
                 user=me(),
                 school_id=int(form.school_id.data or 0),
                 code=form.code.data or "",
-                role=form.role.data or "student",
             )
         except BookError as error:
             session.rollback()
@@ -134,23 +144,18 @@ def new(school_id: int) -> ResponseReturnValue:
             book = catalogue.lookup(session=session, isbn13=isbn13)
     form = book_list_form(data={"isbn": isbn13} if request.method == "GET" else None)
     if request.method == "POST" and isbn13 and form.validate_on_submit():
+        entry = None
+        if book is None:
+            entry = catalogue.TextbookInput(
+                title=form.title.data or "",
+                author=form.author.data or "",
+                publisher=form.publisher.data or "",
+                edition=form.edition.data or "",
+                subject=form.subject.data or "",
+                grade=form.grade.data or "",
+                term=form.term.data or "",
+            )
         try:
-            if book is None:
-                book = catalogue.add_by_hand(
-                    session=session,
-                    isbn13=isbn13,
-                    user=me(),
-                    data=catalogue.TextbookInput(
-                        title=form.title.data or "",
-                        author=form.author.data or "",
-                        publisher=form.publisher.data or "",
-                        edition=form.edition.data or "",
-                        subject=form.subject.data or "",
-                        grade=form.grade.data or "",
-                        term=form.term.data or "",
-                    ),
-                )
-                session.commit()
             condition, disclosures = answers_of(form)
             listing = list_book(
                 session=session,
@@ -161,6 +166,7 @@ def new(school_id: int) -> ResponseReturnValue:
                 disclosures=disclosures,
                 photos=_photo(form),
                 store=_store(),
+                entry=entry,
             )
         except (ListingError, ImageRejected) as error:
             session.rollback()
@@ -229,15 +235,34 @@ def take(school_id: int, listing_id: int) -> ResponseReturnValue:
     return redirect(url_for("trades.show", reservation_id=reservation.id))
 
 
+@bp.post("/schools/<int:school_id>/books/<int:listing_id>/withdraw")
+@login_required
+def withdraw(school_id: int, listing_id: int) -> ResponseReturnValue:
+    if ActionForm().validate_on_submit():
+        withdraw_book(session=get_session(), user=me(), school_id=school_id, listing_id=listing_id)
+        flash(_("已从旧书角下架。"), "info")
+    return redirect(url_for("books.show", school_id=school_id, listing_id=listing_id))
+
+
 @bp.get("/schools/<int:school_id>/books/credits")
 @login_required
 def my_credits(school_id: int) -> ResponseReturnValue:
     session = get_session()
     access = corner.access(session=session, school_id=school_id, user=me())
-    whose = me()
+    whose: User | None = me()
     asked = request.args.get("user_id", "")
-    if asked.isdecimal() and access.coordinator:
-        whose = session.get(User, int(asked)) or whose
+    if asked and access.coordinator:
+        # Only a member of this school's corner: a coordinator sees no one else's name here.
+        member = session.exec(
+            select(CornerMember).where(
+                CornerMember.school_id == school_id,
+                CornerMember.user_id == (int(asked) if asked.isdecimal() else 0),
+            )
+        ).first()
+        whose = session.get(User, member.user_id) if member else None
+        if whose is None:
+            abort(404)
+    assert whose is not None
     return render_template(
         "books/credits.html",
         corner=access,

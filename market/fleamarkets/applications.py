@@ -30,11 +30,14 @@ from market.fleamarkets.models import (
 from market.fleamarkets.services import (
     Phase,
     clean_note,
+    day_link,
     ensure_organizer,
+    free_stall,
     get_day,
     lock_day,
     meets_grade,
     phase,
+    promote_next,
     rolls_back,
 )
 from market.listings.catalog import Status
@@ -49,10 +52,6 @@ MESSAGES = {
     ApplicationStatus.WAITLISTED: N_("您在“%(market)s”的摊位申请已列入候补。%(note)s"),
     ApplicationStatus.REJECTED: N_("您在“%(market)s”的摊位申请未通过。%(note)s"),
 }
-
-
-def _link(day: MarketDay) -> str:
-    return f"/markets/{day.id}"
 
 
 def _own_active_listings(
@@ -159,19 +158,6 @@ def _open_for_changes(day: MarketDay, now: datetime) -> None:
         raise Conflict(_l("市集已结束。"))
 
 
-def free_stall(session: Session, day: MarketDay) -> int | None:
-    """The lowest stall number no approved holder has, or None when all are taken."""
-    taken = set(
-        session.exec(
-            select(StallApplication.stall_no).where(
-                StallApplication.market_day_id == day.id,
-                StallApplication.status == ApplicationStatus.APPROVED.value,
-            )
-        )
-    )
-    return next((n for n in range(1, day.stalls + 1) if n not in taken), None)
-
-
 @rolls_back
 def decide(
     *,
@@ -207,7 +193,7 @@ def decide(
         user_id=application.applicant_id,
         message=MESSAGES[decision],
         params={"market": day.title, "stall": stall or "", "note": text},
-        link=_link(day),
+        link=day_link(day),
     )
     try:
         session.commit()
@@ -215,36 +201,6 @@ def decide(
         session.rollback()
         raise StallsFull(_l("摊位已满（共 %(n)d 个），可先列入候补。", n=day.stalls)) from exc
     return application
-
-
-def promote_next(session: Session, day: MarketDay, now: datetime) -> StallApplication | None:
-    """Give a freed stall to the first on the waitlist (by application time) and tell them."""
-    if day.status != DayStatus.PUBLISHED or phase(day, now) is Phase.OVER:
-        return None
-    stall = free_stall(session, day)
-    if stall is None:
-        return None
-    first = session.exec(
-        select(StallApplication)
-        .where(
-            StallApplication.market_day_id == day.id,
-            StallApplication.status == ApplicationStatus.WAITLISTED.value,
-        )
-        .order_by(col(StallApplication.applied_at), col(StallApplication.id))
-    ).first()
-    if first is None:
-        return None
-    first.status = ApplicationStatus.APPROVED.value
-    first.stall_no = stall
-    first.decided_at = now
-    notify(
-        session,
-        user_id=first.applicant_id,
-        message=N_("有摊位空出，您已从候补转为正式：“%(market)s”第 %(stall)s 号摊位。"),
-        params={"market": day.title, "stall": stall},
-        link=_link(day),
-    )
-    return first
 
 
 @rolls_back
@@ -295,7 +251,7 @@ def revoke(
         user_id=application.applicant_id,
         message=N_("您在“%(market)s”的摊位已被组织方取消。%(note)s"),
         params={"market": day.title, "note": text},
-        link=_link(day),
+        link=day_link(day),
     )
     session.flush()
     promote_next(session, day, now)

@@ -37,6 +37,8 @@ from market.orgs.models import Organization, OrgKind
 from market.streets import STREETS
 
 CHINA = ZoneInfo("Asia/Shanghai")
+# A change to any of these on a published day is news for every approved holder.
+MOVING_FIELDS = ("market_date", "opens_at", "closes_at", "street", "place")
 # From the lowest grade up. N (new: too little history) sits above C and below B: a
 # newcomer has no confirmed record against them (a record would cap them at C or D) but
 # has not yet earned B. So "at least N" keeps out only those with a bad record.
@@ -259,10 +261,15 @@ def update_day(
         raise Conflict(_l("市集已结束，不能再修改。"))
     values = _check(data, now, day)
     day_id = day.id or 0
-    approved = _count(session, day_id, ApplicationStatus.APPROVED.value)
-    if int(values["stalls"]) < approved:  # type: ignore[call-overload]
+    highest = _highest_approved_stall(session, day_id)
+    if highest is not None and int(values["stalls"]) < highest:  # type: ignore[call-overload]
         raise FleaMarketError(
-            _l("已批准 %(n)d 个摊位，摊位数不能少于此数。", n=approved), field="stalls"
+            _l(
+                "第 %(stall)d 号摊位已批准给摊主，摊位数不能少于 %(stall)d；"
+                "如需减少，请先取消该摊位。",
+                stall=highest,
+            ),
+            field="stalls",
         )
     if (
         day.status == DayStatus.PUBLISHED
@@ -273,13 +280,117 @@ def update_day(
             _l("已有摊位申请，不能改回草稿；如需停办请取消市集。"), field="status"
         )
     cancelling = values["status"] == DayStatus.CANCELLED.value
+    moved = day.status == DayStatus.PUBLISHED and any(
+        getattr(day, name) != values[name] for name in MOVING_FIELDS
+    )
     for name, value in values.items():
         setattr(day, name, value)
     day.updated_at = now
     if cancelling:
         _tell_cancelled(session, day)
+    else:
+        if moved:
+            _tell_moved(session, day)
+        while promote_next(session, day, now) is not None:  # more stalls: the waitlist moves up
+            session.flush()
     session.commit()
     return day
+
+
+def _highest_approved_stall(session: Session, day_id: int) -> int | None:
+    return session.exec(
+        select(func.max(StallApplication.stall_no)).where(
+            StallApplication.market_day_id == day_id,
+            StallApplication.status == ApplicationStatus.APPROVED.value,
+        )
+    ).one()
+
+
+def _holders(session: Session, day: MarketDay) -> list[StallApplication]:
+    return list(
+        session.exec(
+            select(StallApplication).where(
+                StallApplication.market_day_id == day.id,
+                StallApplication.status == ApplicationStatus.APPROVED.value,
+            )
+        )
+    )
+
+
+def _tell_moved(session: Session, day: MarketDay) -> None:
+    """Approved holders hear of a new date, new hours or a new place of a published day."""
+    opens, closes = local(day.opens_at), local(day.closes_at)
+    for holder in _holders(session, day):
+        notify(
+            session,
+            user_id=holder.applicant_id,
+            message=N_(
+                "“%(market)s”的时间或地点有变：%(date)s %(hours)s，%(place)s；"
+                "您的第 %(stall)s 号摊位不变。"
+            ),
+            params={
+                "market": day.title,
+                "date": day.market_date.isoformat(),
+                "hours": f"{opens:%H:%M}–{closes:%H:%M}",
+                "place": day.place,
+                "stall": holder.stall_no,
+            },
+            link=day_link(day),
+        )
+
+
+def day_link(day: MarketDay) -> str:
+    return f"/markets/{day.id}"
+
+
+def free_stall(session: Session, day: MarketDay) -> int | None:
+    """The lowest stall number no approved holder has, or None when the day is full.
+
+    Full means as many holders as stalls, whatever their numbers (a count lowered under an
+    old number must not let one more in).
+    """
+    taken = set(
+        session.exec(
+            select(StallApplication.stall_no).where(
+                StallApplication.market_day_id == day.id,
+                StallApplication.status == ApplicationStatus.APPROVED.value,
+            )
+        )
+    )
+    if len(taken) >= day.stalls:
+        return None
+    return next((n for n in range(1, day.stalls + 1) if n not in taken), None)
+
+
+def promote_next(session: Session, day: MarketDay, now: datetime) -> StallApplication | None:
+    """Give a free stall to the first on the waitlist (by application time) and tell them."""
+    if day.status != DayStatus.PUBLISHED or phase(day, now) is Phase.OVER:
+        return None
+    stall = free_stall(session, day)
+    if stall is None:
+        return None
+    first = session.exec(
+        select(StallApplication)
+        .where(
+            StallApplication.market_day_id == day.id,
+            StallApplication.status == ApplicationStatus.WAITLISTED.value,
+        )
+        .order_by(col(StallApplication.applied_at), col(StallApplication.id))
+    ).first()
+    if first is None:
+        return None
+    first.status = ApplicationStatus.APPROVED.value
+    first.stall_no = stall
+    first.decided_at = now
+    session.add(first)
+    notify(
+        session,
+        user_id=first.applicant_id,
+        message=N_("有摊位空出，您已从候补转为正式：“%(market)s”第 %(stall)s 号摊位。"),
+        params={"market": day.title, "stall": stall},
+        link=day_link(day),
+    )
+    return first
 
 
 def _tell_cancelled(session: Session, day: MarketDay) -> None:

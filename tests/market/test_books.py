@@ -6,20 +6,24 @@ import threading
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from market.accounts.models import Role, User
 from market.books import catalogue, corner, credits
 from market.books.errors import BookError, NoCredit, NotMember, NotThroughCorner
-from market.books.listing import list_book
-from market.books.models import CornerBook, CreditMove, Textbook, WantedBook
-from market.listings.models import Listing
+from market.books.listing import list_book, withdraw_book
+from market.books.models import CornerBook, CornerMember, CreditMove, Textbook, WantedBook
+from market.listings import services as listings
+from market.listings.errors import InvalidTransition, NotFound
+from market.listings.models import Listing, ListingPhoto
 from market.notifications.models import Notification
 from market.orgs.models import OrgKind
 from market.trades import services as trades
-from tests.builders import PASSWORD, app_session, make_organization, make_user
+from market.trades.models import Reservation
+from tests.builders import PASSWORD, app_session, make_listing, make_organization, make_user
 from tests.conftest import csrf_token
 
 ENGLISH_3A = "9787107382505"
@@ -72,9 +76,9 @@ def test_join_codes_use_unambiguous_characters_and_are_unique_per_school(
             corner.join(session=session, user=late, school_id=corner_setup["school_id"], code=code)
         member = corner.join(
             session=session, user=late, school_id=corner_setup["school_id"],
-            code=klass.join_code.lower(), role="teacher",
+            code=klass.join_code.lower(),
         )  # fmt: skip
-        assert member.role == "teacher"
+        assert member.role == "student"
 
 
 def test_a_coordinator_of_another_school_cannot_create_classes_here(
@@ -283,3 +287,275 @@ def test_a_member_lists_a_book_by_typing_its_isbn_through_the_pages(
     with app_session(app) as session:
         assert session.exec(select(Textbook).where(Textbook.isbn13 == ENGLISH_3A)).one()
         assert session.exec(select(CornerBook)).one().school_id == school_id
+
+
+# --- review fixes ---------------------------------------------------------------------------
+
+UNKNOWN = "9780804429573"
+
+
+def _count(session: Session, model: type[Any]) -> int:
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+def test_a_listing_that_only_wears_the_schools_venue_cannot_be_taken_for_a_credit(
+    app: Flask, corner_setup: dict[str, Any]
+) -> None:
+    school_id, coordinator = corner_setup["school_id"], corner_setup["coordinator"]
+    taker = corner_setup["students"][0]
+    with app.app_context(), app_session(app) as session:
+        outsider = make_user(session)
+        stray = make_listing(session, outsider, venue=f"school:{school_id}", mode="swap",
+                             price_fen=0)  # fmt: skip
+        credits.grant(session=session, coordinator=coordinator, school_id=school_id,
+                      user_id=taker.id or 0, amount=1, reason="开学")  # fmt: skip
+        with pytest.raises(NotFound, match="旧书角没有这本书"):
+            credits.take_book(session=session, taker=taker, school_id=school_id,
+                              listing_id=stray.id or 0)  # fmt: skip
+        session.rollback()
+        assert credits.balance(session=session, school_id=school_id, user_id=taker.id or 0) == 1
+        assert session.get(Listing, stray.id).status == "active"  # type: ignore[union-attr]
+        assert _count(session, Reservation) == 0
+        # Nor can the coordinator hand it in to pay its owner a credit.
+        with pytest.raises(NotFound):
+            credits.hand_in(session=session, coordinator=coordinator, school_id=school_id,
+                            listing_id=stray.id or 0)  # fmt: skip
+        session.rollback()
+        assert _count(session, CreditMove) == 1  # the grant only
+
+
+def test_a_book_already_handed_out_cannot_be_taken_again(
+    app: Flask, corner_setup: dict[str, Any]
+) -> None:
+    giver, taker, _ = corner_setup["students"]
+    school_id, coordinator = corner_setup["school_id"], corner_setup["coordinator"]
+    with app.app_context(), app_session(app) as session:
+        book = _list(app, session, giver, school_id)
+        row = session.get(CornerBook, book.id)
+        assert row is not None
+        row.handed_out_at = row.handed_in_at = book.published_at  # a stale, out-of-step shelf
+        session.add(row)
+        session.commit()
+        credits.grant(session=session, coordinator=coordinator, school_id=school_id,
+                      user_id=taker.id or 0, amount=1, reason="开学")  # fmt: skip
+        with pytest.raises(BookError, match="已被领走"):
+            credits.take_book(session=session, taker=taker, school_id=school_id,
+                              listing_id=book.id or 0)  # fmt: skip
+
+
+def test_the_owner_cannot_edit_withdraw_or_renew_a_corner_book_on_the_listing_pages(
+    app: Flask, client: FlaskClient, corner_setup: dict[str, Any]
+) -> None:
+    giver, school_id = corner_setup["students"][0], corner_setup["school_id"]
+    with app.app_context(), app_session(app) as session:
+        book = _list(app, session, giver, school_id)
+        data = listings.ListingInput(
+            title="改个名字", category=book.category, mode="sell", street=book.street,
+            price_fen=500, venue=book.venue, condition=BOOK_ANSWERS,
+            disclosures=BOOK_DISCLOSURES,
+        )  # fmt: skip
+        attempts = {
+            "withdraw": lambda: listings.withdraw_listing(
+                session=session, listing_id=book.id or 0, user=giver
+            ),
+            "renew": lambda: listings.renew_listing(
+                session=session, listing_id=book.id or 0, user=giver
+            ),
+            "describe": lambda: listings.update_description(
+                session=session, listing_id=book.id or 0, user=giver, description="x"
+            ),
+            "edit": lambda: listings.update_listing(
+                session=session,
+                listing_id=book.id or 0,
+                user=giver,
+                data=data,
+                photos=[],
+                remove_photo_ids=[],
+                store=app.extensions["xunhuan.images"],
+                publish=True,
+            ),  # fmt: skip
+        }
+        for name, attempt in attempts.items():
+            with pytest.raises(InvalidTransition, match="旧书角的书请在旧书角管理"):
+                attempt()
+            session.rollback()
+            again = session.get(Listing, book.id)
+            assert again is not None, name
+            assert (again.status, again.title, again.mode) == ("active", book.title, "swap")
+        # An ordinary listing of the same owner is not locked.
+        plain = make_listing(session, giver)
+        listings.withdraw_listing(session=session, listing_id=plain.id or 0, user=giver)
+    _login(client, giver)
+    token = csrf_token(client, f"/listings/{book.id}")
+    client.post(f"/listings/{book.id}/withdraw", data={"csrf_token": token})
+    with app_session(app) as session:
+        assert session.get(Listing, book.id).status == "active"  # type: ignore[union-attr]
+
+
+def test_the_giver_withdraws_from_the_corner_until_hand_in_then_only_the_coordinator(
+    app: Flask, client: FlaskClient, corner_setup: dict[str, Any]
+) -> None:
+    giver, other, _ = corner_setup["students"]
+    school_id, coordinator = corner_setup["school_id"], corner_setup["coordinator"]
+    with app.app_context(), app_session(app) as session:
+        first_id, second_id = (_list(app, session, giver, school_id).id or 0 for _ in range(2))
+        with pytest.raises(BookError, match="只有送书人或协调人"):
+            withdraw_book(session=session, user=other, school_id=school_id,
+                          listing_id=first_id)  # fmt: skip
+        session.rollback()
+        credits.hand_in(session=session, coordinator=coordinator, school_id=school_id,
+                        listing_id=second_id)  # fmt: skip
+        with pytest.raises(BookError, match="请找协调人"):
+            withdraw_book(session=session, user=giver, school_id=school_id,
+                          listing_id=second_id)  # fmt: skip
+        session.rollback()
+        withdraw_book(session=session, user=coordinator, school_id=school_id,
+                      listing_id=second_id)  # fmt: skip
+        assert session.get(Listing, second_id).status == "withdrawn"  # type: ignore[union-attr]
+    _login(client, giver)
+    page = f"/schools/{school_id}/books/{first_id}"
+    assert "从旧书角下架" in client.get(page).get_data(as_text=True)
+    token = csrf_token(client, page)
+    done = client.post(f"{page}/withdraw", data={"csrf_token": token})
+    assert done.status_code == 302
+    with app_session(app) as session:
+        assert session.get(Listing, first_id).status == "withdrawn"  # type: ignore[union-attr]
+
+
+def test_listing_a_book_commits_once(app: Flask, corner_setup: dict[str, Any]) -> None:
+    giver, school_id = corner_setup["students"][0], corner_setup["school_id"]
+    with app.app_context(), app_session(app) as session:
+        commits: list[int] = []
+        sa.event.listen(session, "after_commit", lambda _s: commits.append(1))
+        with app.test_request_context():
+            list_book(
+                session=session, owner=giver, school_id=school_id, isbn13=UNKNOWN,
+                condition=BOOK_ANSWERS, disclosures=BOOK_DISCLOSURES, photos=[],
+                store=app.extensions["xunhuan.images"],
+                entry=catalogue.TextbookInput(title="A Guide to Chinese", subject="英语"),
+            )  # fmt: skip
+        assert len(commits) == 1
+    with app_session(app) as session:
+        assert session.get(Textbook, UNKNOWN) is not None
+        assert session.exec(select(CornerBook)).one().isbn13 == UNKNOWN
+
+
+def test_a_refused_listing_leaves_no_catalogue_entry_listing_or_corner_book(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app.app_context(), app_session(app) as session:
+        school = make_organization(session, kind=OrgKind.SCHOOL, name="无街道学校", street=None)
+        coordinator = make_user(session, Role.SCHOOL_COORDINATOR, organization=school)
+        klass = corner.create_class(session=session, coordinator=coordinator,
+                                    school_id=school.id or 0, name="一班")  # fmt: skip
+        student = make_user(session, home_street=None)
+        corner.join(session=session, user=student, school_id=school.id or 0, code=klass.join_code)
+        school_id = school.id
+    _login(client, student)
+    path = f"/schools/{school_id}/books/new?isbn={UNKNOWN}"
+    token = csrf_token(client, path)
+    answers = {f"q_{k}": v for k, v in BOOK_ANSWERS.items()}
+    answers |= {f"d_{k}": v for k, v in BOOK_DISCLOSURES.items()}
+    refused = client.post(path, data={"csrf_token": token, "title": "A Guide to Chinese",
+                                      "subject": "英语", **answers})  # fmt: skip
+    assert refused.status_code == 400
+    assert "请先在个人资料中选择所在街道" in refused.get_data(as_text=True)
+    with app_session(app) as session:
+        assert session.get(Textbook, UNKNOWN) is None
+        assert _count(session, Listing) == _count(session, CornerBook) == 0
+        assert _count(session, ListingPhoto) == 0
+
+
+def test_the_credits_page_shows_only_members_of_this_school(
+    app: Flask, client: FlaskClient, corner_setup: dict[str, Any]
+) -> None:
+    school_id, coordinator = corner_setup["school_id"], corner_setup["coordinator"]
+    member = corner_setup["students"][0]
+    with app.app_context(), app_session(app) as session:
+        outsider = make_user(session, display_name="钱多多")
+        elsewhere = make_organization(session, kind=OrgKind.SCHOOL, name="别校", street="学府")
+        other_coordinator = make_user(session, Role.SCHOOL_COORDINATOR, organization=elsewhere)
+        klass = corner.create_class(session=session, coordinator=other_coordinator,
+                                    school_id=elsewhere.id or 0, name="二班")  # fmt: skip
+        corner.join(session=session, user=outsider, school_id=elsewhere.id or 0,
+                    code=klass.join_code)  # fmt: skip
+    _login(client, coordinator)
+    base = f"/schools/{school_id}/books/credits"
+    shown = client.get(f"{base}?user_id={member.id}")
+    assert shown.status_code == 200 and member.display_name in shown.get_data(as_text=True)
+    for asked in (outsider.id, 999999, "x"):
+        response = client.get(f"{base}?user_id={asked}")
+        assert response.status_code == 404, asked
+        assert "钱多多" not in response.get_data(as_text=True)
+    # A member's own page ignores the parameter: only coordinators look at others.
+    client.post("/account/logout", data={"csrf_token": csrf_token(client, base)})
+    _login(client, member)
+    mine = client.get(f"{base}?user_id={outsider.id}")
+    assert mine.status_code == 200 and "钱多多" not in mine.get_data(as_text=True)
+
+
+def test_joining_is_rate_limited_per_user(
+    app: Flask, client: FlaskClient, corner_setup: dict[str, Any]
+) -> None:
+    with app.app_context(), app_session(app) as session:
+        guesser = make_user(session)
+    _login(client, guesser)
+    token = csrf_token(client, "/books")
+    school_id = corner_setup["school_id"]
+    statuses = [
+        client.post(
+            "/books", data={"csrf_token": token, "school_id": school_id, "code": f"WRONG{i}"}
+        ).status_code  # fmt: skip
+        for i in range(11)
+    ]
+    assert statuses == [400] * 10 + [429]
+    right = client.post("/books", data={"csrf_token": token, "school_id": school_id,
+                                        "code": corner_setup["code"]})  # fmt: skip
+    assert right.status_code == 429
+    assert client.get("/books").status_code == 200  # looking is not limited
+    with app_session(app) as session:
+        assert not session.exec(
+            select(CornerMember).where(CornerMember.user_id == guesser.id)
+        ).first()
+
+
+def test_members_join_as_students_and_the_coordinator_marks_teachers(
+    app: Flask, client: FlaskClient, corner_setup: dict[str, Any]
+) -> None:
+    school_id, coordinator = corner_setup["school_id"], corner_setup["coordinator"]
+    with app.app_context(), app_session(app) as session:
+        teacher = make_user(session, display_name="孙老师")
+    _login(client, teacher)
+    token = csrf_token(client, "/books")
+    joined = client.post(
+        "/books",
+        data={"csrf_token": token, "school_id": school_id, "code": corner_setup["code"],
+              "role": "teacher"},
+    )  # fmt: skip
+    assert joined.status_code == 302
+    with app.app_context(), app_session(app) as session:
+        member = session.exec(select(CornerMember).where(CornerMember.user_id == teacher.id)).one()
+        assert member.role == "student"
+        with pytest.raises(NotMember):
+            corner.set_role(session=session, coordinator=teacher, school_id=school_id,
+                            user_id=teacher.id or 0, role="teacher")  # fmt: skip
+    client.post("/account/logout", data={"csrf_token": token})
+    _login(client, coordinator)
+    desk = f"/schools/{school_id}/books/desk"
+    assert "设为老师" in client.get(desk).get_data(as_text=True)
+    marked = client.post(
+        f"/schools/{school_id}/books/members/{teacher.id}/role",
+        data={"csrf_token": csrf_token(client, desk), "role": "teacher"},
+    )
+    assert marked.status_code == 302
+    with app.app_context(), app_session(app) as session:
+        member = session.exec(select(CornerMember).where(CornerMember.user_id == teacher.id)).one()
+        assert member.role == "teacher"
+        with pytest.raises(BookError, match="请选择学生或老师"):
+            corner.set_role(session=session, coordinator=coordinator, school_id=school_id,
+                            user_id=teacher.id or 0, role="admin")  # fmt: skip
+        # Moving class with a new code keeps the role the coordinator gave.
+        corner.join(session=session, user=teacher, school_id=school_id,
+                    code=corner_setup["code"])  # fmt: skip
+        session.refresh(member)
+        assert member.role == "teacher"

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
@@ -172,8 +173,140 @@ def test_the_stall_count_cannot_drop_below_the_approved_stalls(app: Flask, ctx: 
             day_id=day.id or 0,
             data=_input(day.market_date, stalls=1),
         )
-    assert "已批准 2 个摊位" in str(refused.value.message)
+    assert "第 2 号摊位已批准" in str(refused.value.message)
     assert ctx.get(MarketDay, day.id).stalls == 3  # type: ignore[union-attr]
+
+
+def _holders(app: Flask, ctx: Session, organizer: User, day: MarketDay, n: int) -> list[int]:
+    ids = []
+    for _ in range(n):
+        user, listing_id = _resident_with_listing(ctx)
+        ids.append(_apply(app, ctx, user, day, [listing_id]).id or 0)
+    return ids
+
+
+def _approve(ctx: Session, organizer: User, application_id: int) -> StallApplication:
+    return applications.decide(
+        session=ctx, user=organizer, application_id=application_id, decision=APPROVE
+    )
+
+
+def test_the_stall_count_cannot_drop_below_the_highest_approved_stall_number(
+    app: Flask, ctx: Session
+) -> None:
+    """Holders on 1, 2 and 9 of 10: cutting to 5 would leave stall 9 outside the day."""
+    organizer = _organizer(ctx)
+    day = _day(ctx, organizer, stalls=10)
+    ids = _holders(app, ctx, organizer, day, 9)
+    for application_id in ids:
+        _approve(ctx, organizer, application_id)
+    for application_id in ids[2:8]:  # stalls 3-8 given back: 1, 2 and 9 still held
+        applications.revoke(session=ctx, user=organizer, application_id=application_id)
+    held = ctx.exec(
+        select(StallApplication.stall_no).where(StallApplication.status == "approved")
+    ).all()
+    assert sorted(held) == [1, 2, 9]  # type: ignore[type-var]
+    with pytest.raises(FleaMarketError) as refused:
+        services.update_day(
+            session=ctx, user=organizer, day_id=day.id or 0, data=_input(day.market_date, stalls=5)
+        )
+    assert refused.value.field == "stalls"
+    assert "第 9 号摊位" in str(refused.value.message)
+    assert ctx.get(MarketDay, day.id).stalls == 10  # type: ignore[union-attr]
+    services.update_day(
+        session=ctx, user=organizer, day_id=day.id or 0, data=_input(day.market_date, stalls=9)
+    )
+    assert ctx.get(MarketDay, day.id).stalls == 9  # type: ignore[union-attr]
+
+
+def test_approvals_count_holders_not_just_free_numbers(app: Flask, ctx: Session) -> None:
+    """A day already short of its highest number (older data) still takes no more holders
+    than it has stalls."""
+    organizer = _organizer(ctx)
+    day = _day(ctx, organizer, stalls=10)
+    ids = _holders(app, ctx, organizer, day, 12)
+    for application_id in ids[:9]:
+        _approve(ctx, organizer, application_id)
+    for application_id in ids[2:8]:
+        applications.revoke(session=ctx, user=organizer, application_id=application_id)
+    ctx.execute(sa.update(MarketDay).where(sa.column("id") == day.id).values(stalls=5))
+    ctx.commit()
+    outcomes = []
+    for application_id in ids[9:]:
+        try:
+            outcomes.append(_approve(ctx, organizer, application_id).stall_no)
+        except StallsFull:
+            outcomes.append(None)
+    assert outcomes == [3, 4, None]
+    approved = ctx.exec(
+        select(func.count())
+        .select_from(StallApplication)
+        .where(StallApplication.status == "approved")
+    ).one()
+    assert approved == 5
+
+
+def test_more_stalls_promote_the_waitlist_in_order_and_tell_them(app: Flask, ctx: Session) -> None:
+    organizer, day, held, waiting = _waitlist_scene(app, ctx)
+    (later_user, later), (earlier_user, earlier) = waiting
+    services.update_day(
+        session=ctx, user=organizer, day_id=day.id or 0, data=_input(day.market_date, stalls=2)
+    )
+    ctx.expire_all()
+    assert ctx.get(StallApplication, earlier.id).stall_no == 2  # type: ignore[union-attr]
+    assert ctx.get(StallApplication, later.id).status == "waitlisted"  # type: ignore[union-attr]
+    assert any("从候补转为正式" in n.message for n in _notes(ctx, earlier_user))
+    services.update_day(
+        session=ctx, user=organizer, day_id=day.id or 0, data=_input(day.market_date, stalls=5)
+    )
+    ctx.expire_all()
+    promoted = ctx.get(StallApplication, later.id)
+    assert promoted and promoted.status == "approved" and promoted.stall_no == 3
+    notes = [n for n in _notes(ctx, later_user) if "从候补转为正式" in n.message]
+    assert len(notes) == 1 and notes[0].params["stall"] == 3
+
+
+def test_approved_holders_are_told_when_the_date_hours_or_place_change(
+    app: Flask, ctx: Session
+) -> None:
+    organizer = _organizer(ctx)
+    day = _day(ctx, organizer, stalls=1)
+    holder, listing_id = _resident_with_listing(ctx)
+    _approve(ctx, organizer, _apply(app, ctx, holder, day, [listing_id]).id or 0)
+    waiter, other_listing = _resident_with_listing(ctx)
+    waiting = _apply(app, ctx, waiter, day, [other_listing])
+    applications.decide(
+        session=ctx, user=organizer, application_id=waiting.id or 0, decision=WAITLIST
+    )
+
+    def moved(holder: User) -> list[Notification]:
+        return [n for n in _notes(ctx, holder) if "时间或地点有变" in n.message]
+
+    # Title and rules are no news for the holders.
+    services.update_day(
+        session=ctx, user=organizer, day_id=day.id or 0,
+        data=_input(day.market_date, stalls=1, title="长虹公园冬季市集", rules="请自带桌子"),
+    )  # fmt: skip
+    assert moved(holder) == []
+    first_date = day.market_date
+    changes: list[dict[str, Any]] = [
+        {"place": "长虹公园西门"},
+        {"opens": time(10, 0)},
+        {"closes": time(13, 0)},
+        {"market_date": first_date + timedelta(days=1)},
+    ]
+    fields: dict[str, Any] = {"stalls": 1, "market_date": first_date}
+    for change in changes:
+        fields.update(change)
+        services.update_day(session=ctx, user=organizer, day_id=day.id or 0, data=_input(**fields))
+    told = moved(holder)
+    assert len(told) == len(changes)
+    last = told[-1]
+    assert last.params["place"] == "长虹公园西门" and last.params["stall"] == 1
+    assert last.params["hours"] == "10:00–13:00"
+    assert last.params["date"] == (first_date + timedelta(days=1)).isoformat()
+    assert last.link == f"/markets/{day.id}"
+    assert moved(waiter) == []
 
 
 # --- applying -------------------------------------------------------------------------------
