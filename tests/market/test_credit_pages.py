@@ -57,7 +57,7 @@ def test_the_seller_page_shows_the_grade_badge_with_a_masked_name(
     seller_id = _seller_with_trades(app, trades=3)
     page = client.get(f"/users/{seller_id}").get_data(as_text=True)
     badge = page.split('data-testid="credit-badge"')[1].split("</p>")[0]
-    assert ">N<" in badge and "3" in badge and "王**" in badge
+    assert ">N<" in badge and "3笔已完成交易" in badge and "王**" in badge
     assert "王小明" not in page
 
 
