@@ -35,10 +35,17 @@ def register_lock(lock: Lock) -> None:
         _LOCKS.append(lock)
 
 
-def _check_locks(session: Session, listing: Listing) -> None:
+def lock_message(session: Session, listing: Listing) -> Any:
+    """Why the owner manages `listing` elsewhere (a shop's counter, a book corner), or None."""
     for lock in _LOCKS:
         if (message := lock(session, listing)) is not None:
-            raise InvalidTransition(message)
+            return message
+    return None
+
+
+def _check_locks(session: Session, listing: Listing) -> None:
+    if (message := lock_message(session, listing)) is not None:
+        raise InvalidTransition(message)
 
 
 @dataclass

@@ -179,6 +179,7 @@ def show(listing_id: int) -> ResponseReturnValue:
         listing=listing,
         seller=seller,
         is_owner=is_owner,
+        locked=services.lock_message(session, listing) if is_owner else None,
         photos=services.photos_of(session=session, listing_id=listing_id),
         answers=answer_labels(checklist_for(listing.category), listing.condition or {}),
         disclosures=checklist_for(listing.category).disclosures,

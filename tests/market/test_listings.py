@@ -325,3 +325,27 @@ def test_a_registered_lock_refuses_every_owner_action_and_changes_nothing(app: F
             services._LOCKS.remove(counter_only)
         fresh = session.get(Listing, locked)
         assert fresh is not None and fresh.title == item.title and fresh.status == "active"
+
+
+def test_the_owner_of_a_locked_listing_is_told_where_to_manage_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    from market.listings import services
+
+    with app_session(app) as session:
+        owner = make_user(session)
+        item = make_listing(session, owner)
+        locked, mobile = item.id, owner.mobile or ""
+
+    def counter_only(_session: object, listing: Listing) -> str | None:
+        return "寄卖品请在柜台管理。" if listing.id == locked else None
+
+    AuthActions(client).login(identifier=mobile, password=PASSWORD)
+    page = client.get(f"/listings/{locked}").get_data(as_text=True)
+    assert "/withdraw" in page and "managed-elsewhere" not in page
+    services.register_lock(counter_only)
+    try:
+        page = client.get(f"/listings/{locked}").get_data(as_text=True)
+    finally:
+        services._LOCKS.remove(counter_only)
+    assert "寄卖品请在柜台管理。" in page and "/withdraw" not in page and "/edit" not in page
