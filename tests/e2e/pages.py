@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote, urlsplit
+
 from playwright.sync_api import Page
 
 
@@ -54,3 +57,27 @@ def search(page: Page, base: str, query: str) -> None:
     page.goto(f"{base}/search")
     page.get_by_role("searchbox").fill(query)
     page.locator(".search-box").get_by_role("button", name="搜索").click()
+
+
+# An English page should hold no Chinese besides what people typed in.
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]+")
+PAGE_TEXT = """() => [document.title, document.body.innerText, ...Array.from(
+  document.querySelectorAll("[placeholder], [aria-label], [title], [alt]"),
+  (e) => ["placeholder", "aria-label", "title", "alt"].map((a) => e.getAttribute(a)).join(" "),
+)].join("\\n")"""
+
+
+def chinese_left(page: Page, user_data: tuple[str, ...]) -> dict[str, str]:
+    """The lines of an English page (its text, title and labelling attributes) that still have
+    Chinese in them besides what people typed in and the 中文 language button."""
+    text = page.evaluate(PAGE_TEXT)
+    for entered in sorted((*user_data, "中文"), key=len, reverse=True):
+        text = text.replace(entered, " ")
+    path = unquote(urlsplit(page.url).path)
+    left: dict[str, str] = {}
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if found := CJK.search(line):
+            shown = line[max(found.start() - 30, 0) : found.end() + 30]
+            left[f"{path} {re.sub(r'[0-9]+', '#', line)}"] = f"{path}: …{shown}…"
+    return left

@@ -5,9 +5,7 @@ told and takes it; no Chinese is left on those pages but what people typed and c
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
@@ -18,33 +16,12 @@ from tests.builders import PASSWORD, app_session, make_organization, make_user
 from tests.e2e import pages
 from tests.e2e.conftest import PHONE
 
-CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]+")
-PAGE_TEXT = """() => [document.title, document.body.innerText, ...Array.from(
-  document.querySelectorAll("[placeholder], [aria-label], [title], [alt]"),
-  (e) => ["placeholder", "aria-label", "title", "alt"].map((a) => e.getAttribute(a)).join(" "),
-)].join("\\n")"""
 # What people typed in Chinese, and the catalogue's own (Chinese) book data: stays Chinese.
 CHINESE_DATA = (
     "南开实验学校", "赵老师", "三年级1班", "王同学", "李同学", "王*", "李*", "开学奖励",
     "义务教育教科书 英语 三年级 上册", "义务教育教科书 数学 三年级 上册", "人民教育出版社",
     "2022年8月第2版", "2024年7月第1版",
 )
-
-
-def _chinese_left(page: Page, user_data: tuple[str, ...]) -> dict[str, str]:
-    """The lines of an English page (its text, title and labelling attributes) that still have
-    Chinese in them besides what people typed in and the 中文 language button."""
-    text = page.evaluate(PAGE_TEXT)
-    for entered in sorted((*user_data, "中文"), key=len, reverse=True):
-        text = text.replace(entered, " ")
-    path = unquote(urlsplit(page.url).path)
-    left: dict[str, str] = {}
-    for line in text.splitlines():
-        line = " ".join(line.split())
-        if found := CJK.search(line):
-            shown = line[max(found.start() - 30, 0) : found.end() + 30]
-            left[f"{path} {re.sub(r'[0-9]+', '#', line)}"] = f"{path}: …{shown}…"
-    return left
 
 
 def _student(browser: Browser, base: str, school: str, code: str, mobile: str, name: str) -> Page:
@@ -133,14 +110,14 @@ def test_list_by_isbn_hand_in_and_take_for_a_credit(
     expect(taker.locator("h1")).to_have_text("Swap credits")
     expect(taker.get_by_role("cell", name="Granted by the coordinator · 开学奖励")).to_be_visible()
     expect(taker.get_by_role("cell", name="Took a book")).to_be_visible()
-    untranslated |= _chinese_left(taker, CHINESE_DATA)
+    untranslated |= pages.chinese_left(taker, CHINESE_DATA)
 
     desk_url = f"{base}/schools/{school_id}/books/desk"
     page.goto(desk_url)
     pages.switch_language(page)
     expect(page.locator("h1")).to_have_text("南开实验学校 · Coordinator's desk")
     expect(page.get_by_role("heading", name="Members and credits")).to_be_visible()
-    untranslated |= _chinese_left(page, CHINESE_DATA)
+    untranslated |= pages.chinese_left(page, CHINESE_DATA)
     page.get_by_label("Class name").fill("Grade 7 Class 2")
     page.get_by_role("button", name="Create class").click()
     new_class = page.get_by_role("row", name="Grade 7 Class 2")
@@ -148,7 +125,7 @@ def test_list_by_isbn_hand_in_and_take_for_a_credit(
     expect(page.locator(".flash")).to_have_text(
         f"Class “Grade 7 Class 2” created; join code {code_en}."
     )
-    untranslated |= _chinese_left(page, CHINESE_DATA)
+    untranslated |= pages.chinese_left(page, CHINESE_DATA)
 
     giver.goto(f"{base}/schools/{school_id}/books")
     pages.switch_language(giver)
@@ -160,7 +137,7 @@ def test_list_by_isbn_hand_in_and_take_for_a_credit(
         "Added to your “looking for” list; you will be told when someone brings it."
     )
     expect(giver.get_by_role("heading", name="Looking for")).to_be_visible()
-    untranslated |= _chinese_left(giver, CHINESE_DATA)
+    untranslated |= pages.chinese_left(giver, CHINESE_DATA)
 
     with browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True) as context:
         amy = context.new_page()
@@ -174,21 +151,21 @@ def test_list_by_isbn_hand_in_and_take_for_a_credit(
         amy.get_by_role("button", name="Sign up").click()
         amy.get_by_test_id("books-link").click()
         expect(amy.locator("h1")).to_have_text("Book corner")
-        untranslated |= _chinese_left(amy, CHINESE_DATA)
+        untranslated |= pages.chinese_left(amy, CHINESE_DATA)
         amy.get_by_label("School").select_option(label="南开实验学校")
         amy.get_by_label("Class join code").fill(code_en)
         amy.get_by_role("button", name="Join").click()
         expect(amy.locator(".flash")).to_have_text("You have joined the book corner!")
-        untranslated |= _chinese_left(amy, CHINESE_DATA)
+        untranslated |= pages.chinese_left(amy, CHINESE_DATA)
         amy.get_by_role("link", name="Give a book (type or scan the ISBN)").click()
-        untranslated |= _chinese_left(amy, CHINESE_DATA)
+        untranslated |= pages.chinese_left(amy, CHINESE_DATA)
         amy.get_by_label("ISBN (the digits under the barcode on the back)").fill("7-107-36924-5")
         amy.get_by_role("button", name="Find").click()
         expect(amy.get_by_test_id("book-title")).to_have_text("义务教育教科书 数学 三年级 上册")
         expect(amy.get_by_test_id("book-facts")).to_contain_text("9787107369247")
         expect(amy.get_by_test_id("book-subject")).to_have_text("Mathematics")
         expect(amy.get_by_test_id("book-grade")).to_have_text("Grade 3 Volume 1")
-        untranslated |= _chinese_left(amy, CHINESE_DATA)
+        untranslated |= pages.chinese_left(amy, CHINESE_DATA)
         amy.get_by_role("radiogroup", name="Brand new and unused?").get_by_text(
             "Used", exact=True
         ).click()
@@ -204,7 +181,7 @@ def test_list_by_isbn_hand_in_and_take_for_a_credit(
             "Listed! Bring the book to the corner; you get 1 swap credit when the coordinator "
             "records it."
         )
-        untranslated |= _chinese_left(amy, CHINESE_DATA)
+        untranslated |= pages.chinese_left(amy, CHINESE_DATA)
         amy.screenshot(path=str(artifacts / "book-listed-en.png"), full_page=True)
 
         # The coordinator records the hand-in; the first giver is told and takes it.
@@ -219,32 +196,32 @@ def test_list_by_isbn_hand_in_and_take_for_a_credit(
         told = ("“义务教育教科书 数学 三年级 上册”, which you are looking for, has arrived at the "
                 "book corner.")
         expect(giver.get_by_test_id("notifications")).to_contain_text(told)
-        untranslated |= _chinese_left(giver, CHINESE_DATA)
+        untranslated |= pages.chinese_left(giver, CHINESE_DATA)
         giver.get_by_role("link", name=told).click()
         expect(giver.get_by_test_id("book-status")).to_contain_text("Handed in at the corner")
-        untranslated |= _chinese_left(giver, CHINESE_DATA)
+        untranslated |= pages.chinese_left(giver, CHINESE_DATA)
         giver.get_by_role("button", name="Take for 1 credit").click()
         expect(giver.locator(".flash")).to_have_text(
             "Taken for 1 swap credit; collect the book at the corner."
         )
         expect(giver.get_by_test_id("reservation-status")).to_have_text("In progress")
-        untranslated |= _chinese_left(giver, CHINESE_DATA)
+        untranslated |= pages.chinese_left(giver, CHINESE_DATA)
         page.goto(desk_url)
         row = page.get_by_test_id("desk-book").filter(has_text="数学")
         expect(row).to_contain_text("Taker 王同学")
-        untranslated |= _chinese_left(page, CHINESE_DATA)
+        untranslated |= pages.chinese_left(page, CHINESE_DATA)
         row.get_by_role("button", name="Record collection").click()
         expect(page.locator(".flash")).to_have_text("Collection recorded; the swap is complete.")
-        untranslated |= _chinese_left(page, CHINESE_DATA)
+        untranslated |= pages.chinese_left(page, CHINESE_DATA)
 
         amy.get_by_role("link", name="My credits").click()
         expect(amy.get_by_test_id("credit-balance")).to_have_text("1")
         expect(amy.get_by_role("cell", name="+1")).to_be_visible()
-        untranslated |= _chinese_left(amy, CHINESE_DATA)
+        untranslated |= pages.chinese_left(amy, CHINESE_DATA)
     giver.goto(f"{base}/schools/{school_id}/books/credits")
     expect(giver.get_by_test_id("credit-balance")).to_have_text("0")
     expect(giver.get_by_role("cell", name="Took a book")).to_be_visible()
-    untranslated |= _chinese_left(giver, CHINESE_DATA)
+    untranslated |= pages.chinese_left(giver, CHINESE_DATA)
 
     # Textbooks browse by grade and subject, in English.
     giver.get_by_role("link", name="Find books by grade and subject").click()
@@ -252,7 +229,7 @@ def test_list_by_isbn_hand_in_and_take_for_a_credit(
     giver.get_by_label("Subject").select_option(label="Mathematics")
     giver.get_by_role("button", name="Filter").click()
     expect(giver.get_by_role("row", name="义务教育教科书 数学 三年级 上册")).to_be_visible()
-    untranslated |= _chinese_left(giver, CHINESE_DATA)
+    untranslated |= pages.chinese_left(giver, CHINESE_DATA)
 
     # Every English page above had no Chinese but what people typed in.
     assert not untranslated, "\n".join(["Chinese left in English:", *untranslated.values()])

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from flask import Flask
 from PIL import Image
@@ -21,12 +20,6 @@ from tests.builders import PASSWORD, app_session, make_organization, make_user
 from tests.e2e import pages
 from tests.e2e.conftest import PHONE
 
-CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]+")
-PAGE_TEXT = """() => [document.title, document.body.innerText, ...Array.from(
-  document.querySelectorAll("[placeholder], [aria-label], [title], [alt]"),
-  (e) => ["placeholder", "aria-label", "title", "alt"].map((a) => e.getAttribute(a)).join(" "),
-)].join("\\n")"""
-
 
 def _text_of_pdf(body: bytes, path: Path) -> str:
     assert body.startswith(b"%PDF")
@@ -34,22 +27,6 @@ def _text_of_pdf(body: bytes, path: Path) -> str:
     out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                          text=True, check=True).stdout
     return re.sub(r"\s+", " ", out)
-
-
-def _chinese_left(page: Page, user_data: tuple[str, ...]) -> dict[str, str]:
-    """The lines of an English page (its text, title and labelling attributes) that still have
-    Chinese in them besides what people typed in and the 中文 language button."""
-    text = page.evaluate(PAGE_TEXT)
-    for entered in sorted((*user_data, "中文"), key=len, reverse=True):
-        text = text.replace(entered, " ")
-    path = unquote(urlsplit(page.url).path)
-    left: dict[str, str] = {}
-    for line in text.splitlines():
-        line = " ".join(line.split())
-        if found := CJK.search(line):
-            shown = line[max(found.start() - 30, 0) : found.end() + 30]
-            left[f"{path} {re.sub(r'[0-9]+', '#', line)}"] = f"{path}: …{shown}…"
-    return left
 
 
 def test_intake_tag_counter_sale_payout_and_statement(
@@ -143,17 +120,17 @@ def test_intake_tag_counter_sale_payout_and_statement(
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("h1")).to_have_text("Consignors and payouts")
     expect(page.get_by_role("columnheader", name="Balance")).to_be_visible()
-    untranslated |= _chinese_left(page, shop_data + first_item)
+    untranslated |= pages.chinese_left(page, shop_data + first_item)
     page.get_by_role("link", name="Today", exact=True).click()
     expect(page.get_by_role("heading", name="Sold today (1)")).to_be_visible()
     expect(page.get_by_role("heading", name="Taken in today (1)")).to_be_visible()
-    untranslated |= _chinese_left(page, shop_data + first_item)
+    untranslated |= pages.chinese_left(page, shop_data + first_item)
     page.get_by_role("link", name="Intake", exact=True).first.click()
     expect(page.locator("h1")).to_have_text("Intake: choose a category")
-    untranslated |= _chinese_left(page, shop_data)
+    untranslated |= pages.chinese_left(page, shop_data)
     page.get_by_role("link", name="Furniture").click()
     expect(page.locator("h1")).to_have_text("Intake")
-    untranslated |= _chinese_left(page, shop_data)
+    untranslated |= pages.chinese_left(page, shop_data)
     page.get_by_label("Consignor's mobile").fill(resident_mobile)
     page.get_by_label("Consignor's name").fill("Chen Jing")
     page.set_input_files("input[name=photos]", [str(photo)])
@@ -179,7 +156,7 @@ def test_intake_tag_counter_sale_payout_and_statement(
     )
     expect(page.get_by_test_id("item-status")).to_have_text("On sale")
     expect(page.locator("dt", has_text="Status")).to_be_visible()
-    untranslated |= _chinese_left(page, shop_data)
+    untranslated |= pages.chinese_left(page, shop_data)
     page.screenshot(path=str(artifacts / "consignment-item-en.png"), full_page=True)
 
     claim_code = page.get_by_test_id("claim-code").inner_text()
@@ -204,7 +181,7 @@ def test_intake_tag_counter_sale_payout_and_statement(
     expect(page.get_by_test_id("consigned")).to_contain_text(
         re.compile(r"From \d{4}-\d{2}-\d{2}: ¥640")
     )
-    untranslated |= _chinese_left(page, shop_data)
+    untranslated |= pages.chinese_left(page, shop_data)
 
     with browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True) as context:
         # The consignor, in English, links the record to their account with the claim code.
@@ -217,13 +194,13 @@ def test_intake_tag_counter_sale_payout_and_statement(
         mine.goto(f"{base}/account/profile")
         mine.get_by_test_id("my-consignments-link").click()
         expect(mine.locator("h1")).to_have_text("My consignments")
-        untranslated |= _chinese_left(mine, shop_data)
+        untranslated |= pages.chinese_left(mine, shop_data)
         claim = mine.get_by_test_id("claim-form")
         claim.get_by_role("textbox").fill(claim_code)
         claim.get_by_role("button").click()
         expect(mine.get_by_role("cell", name="Oak bookshelf, five shelves")).to_be_visible()
         expect(mine.get_by_role("cell", name="On sale", exact=True)).to_be_visible()
-        untranslated |= _chinese_left(mine, shop_data)
+        untranslated |= pages.chinese_left(mine, shop_data)
 
         # Sold at the counter, then paid out by transfer.
         page.goto(f"{base}/shop/counter")
@@ -235,7 +212,7 @@ def test_intake_tag_counter_sale_payout_and_statement(
         expect(page.get_by_test_id("sale-price")).to_have_text("¥800")
         expect(page.get_by_test_id("sale-consignor")).to_have_text("¥600")
         expect(page.locator("dt", has_text="Consignor's share")).to_be_visible()
-        untranslated |= _chinese_left(page, shop_data)
+        untranslated |= pages.chinese_left(page, shop_data)
         page.get_by_role("link", name="Consignors and payouts").click()
         page.get_by_role("link", name="Chen Jing").click()
         expect(page.get_by_test_id("balance")).to_have_text("¥600")
@@ -246,7 +223,7 @@ def test_intake_tag_counter_sale_payout_and_statement(
         expect(page.get_by_test_id("balance")).to_have_text("¥0")
         expect(page.get_by_test_id("payouts")).to_contain_text("Transfer")
         expect(page.get_by_test_id("payouts")).to_contain_text("TX-2026-0042")
-        untranslated |= _chinese_left(page, shop_data)
+        untranslated |= pages.chinese_left(page, shop_data)
         href = page.get_by_test_id("statement-pdf").get_attribute("href")
         statement = _text_of_pdf(page.request.get(f"{base}{href}").body(), tmp_path / "st-en.pdf")
         for text in ("Consignor Statement", "Chen Jing", code_en, "Sold", "Transfer",
@@ -258,12 +235,12 @@ def test_intake_tag_counter_sale_payout_and_statement(
         told = (f"Your consigned item {code_en} has sold; your share of ¥600 was added to your "
                 "balance.")
         expect(mine.get_by_test_id("notifications")).to_contain_text(told)
-        untranslated |= _chinese_left(mine, shop_data)
+        untranslated |= pages.chinese_left(mine, shop_data)
         mine.get_by_role("link", name=told).click()
         expect(mine.locator("h1")).to_have_text("My consignments")
         expect(mine.get_by_role("cell", name="Sold", exact=True)).to_be_visible()
         expect(mine.get_by_test_id("paid")).to_have_text("¥600")
         expect(mine.get_by_test_id("balance")).to_have_text("¥0")
-        untranslated |= _chinese_left(mine, shop_data)
+        untranslated |= pages.chinese_left(mine, shop_data)
     # Every English page above had no Chinese but what people typed in.
     assert not untranslated, "\n".join(["Chinese left in English:", *untranslated.values()])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
@@ -28,28 +27,6 @@ from tests.builders import (
 )
 from tests.e2e import pages
 from tests.e2e.conftest import PHONE
-
-CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]+")
-PAGE_TEXT = """() => [document.title, document.body.innerText, ...Array.from(
-  document.querySelectorAll("[placeholder], [aria-label], [title], [alt]"),
-  (e) => ["placeholder", "aria-label", "title", "alt"].map((a) => e.getAttribute(a)).join(" "),
-)].join("\\n")"""
-
-
-def _chinese_left(page: Page, user_data: tuple[str, ...]) -> dict[str, str]:
-    """The lines of an English page (its text, title and labelling attributes) that still have
-    Chinese in them besides what people typed in and the 中文 language button."""
-    text = page.evaluate(PAGE_TEXT)
-    for entered in sorted((*user_data, "中文"), key=len, reverse=True):
-        text = text.replace(entered, " ")
-    path = unquote(urlsplit(page.url).path)
-    left: dict[str, str] = {}
-    for line in text.splitlines():
-        line = " ".join(line.split())
-        if found := CJK.search(line):
-            shown = line[max(found.start() - 30, 0) : found.end() + 30]
-            left[f"{path} {re.sub(r'[0-9]+', '#', line)}"] = f"{path}: …{shown}…"
-    return left
 
 
 def _english_date(day: date) -> str:
@@ -180,19 +157,19 @@ def test_announce_apply_approve_and_show_the_stall(
     expect(page.get_by_test_id("market-fee")).to_have_text("Free")
     expect(page.get_by_test_id("stall")).to_contain_text("Stall 1 · 钱**")
     expect(page.locator(".listing-card")).to_contain_text("复古黄铜台灯")
-    untranslated |= _chinese_left(page, chinese_data)
+    untranslated |= pages.chinese_left(page, chinese_data)
 
     # The routine again in English on a second day: announce, apply, approve, show, find.
     second_date = market_date + timedelta(days=7)
     page.goto(f"{base}/markets")
     expect(page.locator("h1")).to_have_text("Flea market")
-    untranslated |= _chinese_left(page, chinese_data)
+    untranslated |= pages.chinese_left(page, chinese_data)
     page.get_by_test_id("organize-link").click()
     expect(page.locator("h1")).to_have_text("My market days")
-    untranslated |= _chinese_left(page, chinese_data)
+    untranslated |= pages.chinese_left(page, chinese_data)
     page.get_by_role("link", name="New market day").click()
     expect(page.locator("h1")).to_have_text("New market day")
-    untranslated |= _chinese_left(page, chinese_data)
+    untranslated |= pages.chinese_left(page, chinese_data)
     page.get_by_label("Name of the market day").fill("Riverside Saturday Market")
     page.get_by_label("Date", exact=True).fill(second_date.isoformat())
     page.get_by_label("Opens at").fill("14:00")
@@ -210,7 +187,7 @@ def test_announce_apply_approve_and_show_the_stall(
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".flash")).to_have_text("Market day saved.")
     expect(page.get_by_test_id("approved-count")).to_have_text("0 of 20 stalls approved")
-    untranslated |= _chinese_left(page, chinese_data)
+    untranslated |= pages.chinese_left(page, chinese_data)
     second_manage_url = page.url
 
     resident_context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
@@ -222,7 +199,7 @@ def test_announce_apply_approve_and_show_the_stall(
         seller.get_by_label("Password").fill(PASSWORD)
         seller.locator("form").get_by_role("button", name="Log in").click()
         seller.get_by_test_id("markets-link").click()
-        untranslated |= _chinese_left(seller, chinese_data)
+        untranslated |= pages.chinese_left(seller, chinese_data)
         seller.get_by_role("link", name="Riverside Saturday Market").click()
         expect(seller.get_by_test_id("market-hours")).to_have_text("14:00–17:30 (China time)")
         expect(seller.get_by_test_id("market-fee")).to_have_text("¥5")
@@ -230,7 +207,7 @@ def test_announce_apply_approve_and_show_the_stall(
             "Xuefu · Riverside Park, east gate"
         )
         expect(seller.locator("dd", has_text="N or better (A > B > N > C > D)")).to_be_visible()
-        untranslated |= _chinese_left(seller, chinese_data)
+        untranslated |= pages.chinese_left(seller, chinese_data)
         second_day_url = seller.url
         seller.get_by_role("link", name="Apply for a stall").click()
         expect(seller.locator("h1")).to_have_text("Apply for a stall")
@@ -241,7 +218,7 @@ def test_announce_apply_approve_and_show_the_stall(
         expect(seller.get_by_test_id("apply-error")).to_have_text(
             "Please choose at least one item to bring."
         )
-        untranslated |= _chinese_left(seller, chinese_data)
+        untranslated |= pages.chinese_left(seller, chinese_data)
         seller.get_by_label("Folding bike, 20 inch").check()
         seller.get_by_label("Desk lamp").check()
         seller.get_by_role("button", name="Apply").click()
@@ -249,7 +226,7 @@ def test_announce_apply_approve_and_show_the_stall(
             "Stall application sent; the organizer will review it."
         )
         expect(seller.get_by_test_id("my-application")).to_contain_text("Pending")
-        untranslated |= _chinese_left(seller, chinese_data)
+        untranslated |= pages.chinese_left(seller, chinese_data)
 
         page.goto(second_manage_url)
         application = page.get_by_test_id("application")
@@ -258,31 +235,31 @@ def test_announce_apply_approve_and_show_the_stall(
         expect(application).to_contain_text("Folding bike, 20 inch")
         expect(application).to_contain_text("Desk lamp")
         expect(page.get_by_test_id("application-status")).to_have_text("Pending")
-        untranslated |= _chinese_left(page, chinese_data)
+        untranslated |= pages.chinese_left(page, chinese_data)
         application.get_by_label("Note (optional; the applicant is told)").fill("Arrive by 13:30")
         application.get_by_role("button", name="Approve").click()
         expect(page.locator(".flash")).to_have_text("Done: Approved.")
         expect(page.get_by_test_id("application-status")).to_have_text("Approved · Stall 1")
         expect(page.get_by_test_id("approved-count")).to_have_text("1 of 20 stalls approved")
-        untranslated |= _chinese_left(page, chinese_data)
+        untranslated |= pages.chinese_left(page, chinese_data)
         page.get_by_role("link", name="Check-in").click()
         expect(page.locator("h1")).to_have_text("Riverside Saturday Market · Check-in")
         expect(page.locator(".notice")).to_have_text(
             "Check-in opens only on the market day (until closing)."
         )
         expect(page.get_by_test_id("checkin-row")).to_contain_text("S*****")
-        untranslated |= _chinese_left(page, chinese_data)
+        untranslated |= pages.chinese_left(page, chinese_data)
         page.get_by_role("link", name="Report").click()
         expect(page.locator("h1")).to_have_text("Riverside Saturday Market · Report")
         expect(page.get_by_role("heading", name="Market overview")).to_be_visible()
         expect(page.get_by_test_id("report-approved")).to_have_text("1")
-        untranslated |= _chinese_left(page, chinese_data)
+        untranslated |= pages.chinese_left(page, chinese_data)
 
         seller.get_by_test_id("notifications-link").click()
         expect(seller.get_by_test_id("notifications")).to_contain_text(
             "Your stall application for “Riverside Saturday Market” is approved: stall 1."
         )
-        untranslated |= _chinese_left(seller, chinese_data)
+        untranslated |= pages.chinese_left(seller, chinese_data)
         seller.goto(second_day_url)
         expect(seller.get_by_test_id("my-application")).to_contain_text(
             "Approved · Stall 1 · Arrive by 13:30"
@@ -298,18 +275,18 @@ def test_announce_apply_approve_and_show_the_stall(
     expect(stall.locator(".listing-card")).to_have_text([re.compile("Folding bike"),
                                                          re.compile("Desk lamp")])
     page.screenshot(path=str(artifacts / "fleamarket-day-en.png"), full_page=True)
-    untranslated |= _chinese_left(page, chinese_data)
+    untranslated |= pages.chinese_left(page, chinese_data)
     page.get_by_label("Search this market").fill("bike")
     page.get_by_role("search").get_by_role("button", name="Search").click()
     expect(page.get_by_test_id("market-search-count")).to_contain_text(
         "“bike”: 1 stall"
     )
     expect(page.locator(".listing-card")).to_have_count(1)
-    untranslated |= _chinese_left(page, chinese_data)
+    untranslated |= pages.chinese_left(page, chinese_data)
     page.locator(".listing-card").first.click()
     expect(page.get_by_test_id("market-stall")).to_contain_text(
         "At “Riverside Saturday Market”, stall 1"
     )
-    untranslated |= _chinese_left(page, chinese_data)
+    untranslated |= pages.chinese_left(page, chinese_data)
     # Every English page above had no Chinese but what people typed in.
     assert not untranslated, "\n".join(["Chinese left in English:", *untranslated.values()])
