@@ -15,6 +15,7 @@ from market.accounts.models import User
 from market.db import utcnow
 from market.demo_certificates import certify_devices, grade_listing
 from market.demo_data import ACCOUNTS, ITEMS, ORGANIZATIONS
+from market.demo_places import seed_places
 from market.images.processing import save_photo
 from market.images.store import ImageStore
 from market.listings.catalog import Status
@@ -107,6 +108,11 @@ def seed_demo(*, session: Session, images: ImageStore) -> list[tuple[str, str, s
     staff = next(u for u in users if u.role == "shop_staff")
     certify_devices(session=session, staff=staff, listings=listings)
     _seed_trades(session=session, people=sellers, listings=listings)
+    seed_places(
+        session=session, images=images, people=sellers, staff=staff,
+        organizer=next(u for u in users if u.role == "market_organizer"),
+        coordinator=next(u for u in users if u.role == "school_coordinator"),
+    )
     return logins
 
 

@@ -59,6 +59,41 @@ def test_seed_demo_loads_a_living_marketplace(app: Flask, runner: FlaskCliRunner
         assert len(queues.open_disputes(session)) == 1 and len(queues.open_reports(session)) == 1
         assert session.exec(select(func.count()).select_from(CreditLedgerEntry)).one() >= 6
         assert verify(session=session).ok
+    with app_session(app) as session:  # issue 6: the shop, the market day, the book corner
+        from market.books import credits
+        from market.books.models import CornerBook
+        from market.consignment.models import (
+            ConsignmentItem,
+            ConsignmentSale,
+            Consignor,
+            ItemStatus,
+            ShopProfile,
+        )
+        from market.consignment.payouts import balance_of
+        from market.fleamarkets.models import MarketDay, StallApplication, StallListing
+        from market.fleamarkets.services import china_today
+
+        assert session.exec(select(ShopProfile)).one().opening_hours
+        sale = session.exec(select(ConsignmentSale)).one()
+        sold_for = session.get(Consignor, sale.consignor_id)
+        assert sold_for is not None and sold_for.user_id is not None  # a resident's item
+        assert sale.channel == "counter" and sale.consignor_fen > 0
+        assert balance_of(session=session, consignor_id=sale.consignor_id) == sale.consignor_fen
+        statuses = set(session.exec(select(ConsignmentItem.status)))
+        assert statuses == {ItemStatus.SOLD.value, ItemStatus.ON_SALE.value}
+        day = session.exec(select(MarketDay)).one()
+        ahead = (day.market_date - china_today(day.created_at)).days
+        assert day.status == "published" and day.stalls == 20 and 14 <= ahead <= 20
+        stalls = {a.status: a for a in session.exec(select(StallApplication))}
+        assert set(stalls) == {"approved", "pending"} and stalls["approved"].stall_no == 1
+        assert session.exec(
+            select(StallListing).where(StallListing.application_id == stalls["approved"].id)
+        ).first()
+        book = session.exec(select(CornerBook)).one()
+        given = session.get(Listing, book.listing_id)
+        assert book.handed_in_at is not None and given is not None
+        school, giver = book.school_id, given.owner_id
+        assert credits.balance(session=session, school_id=school, user_id=giver) == 1
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "not loaded" in again.output
 
