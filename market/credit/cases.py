@@ -139,9 +139,25 @@ def _close(
     case: CreditCase, regulator: User, *, decision: str, reason: str, event_id: str | None,
     now: datetime,
 ) -> None:
+    if case.status == CaseStatus.CLOSED.value:  # decided once; a second answer is a new case
+        raise CaseConflict(_l("这个案件已有结论。"))
     case.status = CaseStatus.CLOSED.value
     case.closed_at, case.closed_by_user_id = now, regulator.id
     case.decision, case.decision_reason, case.decision_event_id = decision, reason, event_id
+
+
+def _record_decision(
+    session: Session, regulator: User, case: CreditCase, events: list[CreditEvent], *,
+    decision: str, reason: str, now: datetime,
+) -> CreditCase:
+    """The end of every decision: its entries (who beside the chain, with the reason), the case
+    closed naming the first entry, one commit."""
+    services.append_events(session, [(e, _who(regulator, reason)) for e in events])
+    _close(case, regulator, decision=decision, reason=reason, event_id=events[0].event_id,
+           now=now)
+    session.add(case)
+    session.commit()
+    return case
 
 
 def result_of(
@@ -296,12 +312,8 @@ def _decide_pending(
             regulator, subject=subject, kind="void", detail=f"target={event_id}",
             evidence=f"case:{case.id}", event_id=f"xunhuan:case{case.id}:void", now=when,
         )
-    services.append_events(session, [(event, _who(regulator, text))])
-    _close(case, regulator, decision="confirmed" if confirm else "voided", reason=text,
-           event_id=event.event_id, now=when)
-    session.add(case)
-    session.commit()
-    return case
+    return _record_decision(session, regulator, case, [event],
+                            decision="confirmed" if confirm else "voided", reason=text, now=when)
 
 
 def confirm_finding(
@@ -384,11 +396,8 @@ def review_grade(
         detail=f"grade={result.formula_grade};decision={choice}", evidence=f"case:{case.id}",
         event_id=f"xunhuan:case{case.id}:grade_review", now=when,
     )
-    services.append_events(session, [(event, _who(regulator, text))])
-    _close(case, regulator, decision=choice, reason=text, event_id=event.event_id, now=when)
-    session.add(case)
-    session.commit()
-    return case
+    return _record_decision(session, regulator, case, [event], decision=choice, reason=text,
+                            now=when)
 
 
 # -- disputes and reports
@@ -432,11 +441,8 @@ def decide_dispute(
         )
         for subject, suffix in subjects
     ]
-    services.append_events(session, [(e, _who(regulator, text)) for e in events])
-    _close(case, regulator, decision=choice, reason=text, event_id=events[0].event_id, now=when)
-    session.add(case)
-    session.commit()
-    return case
+    return _record_decision(session, regulator, case, events, decision=choice, reason=text,
+                            now=when)
 
 
 def report_subject(session: Session, report: Report, key: bytes) -> str | None:
@@ -591,11 +597,8 @@ def decide_appeal(
         detail=f"target={case.target_event_id};decision={choice}", evidence=f"appeal:{case.id}",
         event_id=f"xunhuan:case{case.id}:appeal_result", now=when,
     )
-    services.append_events(session, [(event, _who(regulator, text))])
-    _close(case, regulator, decision=choice, reason=text, event_id=event.event_id, now=when)
-    session.add(case)
-    session.commit()
-    return case
+    return _record_decision(session, regulator, case, [event], decision=choice, reason=text,
+                            now=when)
 
 
 def decide_repair(
@@ -618,8 +621,5 @@ def decide_repair(
         detail=f"target={case.target_event_id};decision={choice}", evidence=f"repair:{case.id}",
         event_id=f"xunhuan:case{case.id}:repair", now=when,
     )
-    services.append_events(session, [(event, _who(regulator, text))])
-    _close(case, regulator, decision=choice, reason=text, event_id=event.event_id, now=when)
-    session.add(case)
-    session.commit()
-    return case
+    return _record_decision(session, regulator, case, [event], decision=choice, reason=text,
+                            now=when)
