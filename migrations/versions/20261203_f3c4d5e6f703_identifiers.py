@@ -1,0 +1,24 @@
+"""identifiers in free text
+
+Revision ID: f3c4d5e6f703
+Revises: f2b3c4d5e602
+Create Date: 2026-12-03 13:00:00
+
+Placeholder committed first so that issue 17's parts chain their migrations in one line;
+its own part (identifiers) fills it in before landing. No database has run it.
+"""
+
+from collections.abc import Sequence
+
+revision: str = 'f3c4d5e6f703'
+down_revision: str | None = 'f2b3c4d5e602'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
