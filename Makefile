@@ -9,7 +9,7 @@ export XUNHUAN_DATA_DIR ?= $(CURDIR)/instance
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test install install-dev system-deps translations lock upgrade lint clean
+.PHONY: run test test-fast install install-dev system-deps translations lock upgrade lint clean
 
 run: $(BIN)/.installed $(MO)
 	$(BIN)/xunhuan init-db
@@ -19,6 +19,10 @@ run: $(BIN)/.installed $(MO)
 
 test: $(BIN)/.installed-dev $(MO) system-deps
 	$(BIN)/pytest
+
+# The edit loop: SQLite only, no browser (CI runs everything through `make test`).
+test-fast: $(BIN)/.installed-dev $(MO)
+	$(BIN)/pytest -m "not browser and not postgres" -q
 
 install: $(BIN)/.installed
 install-dev: $(BIN)/.installed-dev
@@ -61,6 +65,7 @@ upgrade: $(BIN)/.installed-dev
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy market credit wipe
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(MO)

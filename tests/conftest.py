@@ -151,3 +151,16 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests that need the PostgreSQL cluster or the browser (`make test-fast` skips them)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and "postgresql" in [
+            value for value in callspec.params.values() if isinstance(value, str)
+        ]
+        if on_postgres or "pg_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+        if item.nodeid.startswith("tests/e2e/"):
+            item.add_marker(pytest.mark.browser)
