@@ -1,10 +1,18 @@
 """Masking personal data on every page that is not the person's own (张*, 138****5678).
 
-One module: the masks, the free-text scanner, and the one rule of who sees a raw value.
+One module: the masks, the free-text scanner, and the one rule of who sees a raw value
+(`may_see_raw`; templates reach it through the `shown`/`shown_serial` filters).
 
-The rule: the owner of a text (the seller of a listing, the sender of a message) and
-regulators see it raw; everyone else, anonymous or logged in, sees it masked. Nothing is
-lost: the stored text is what the owner typed, masking happens when it is shown.
+- The author of a text (the seller of a listing, the sender of a message) and regulators see
+  it raw; everyone else, anonymous or logged in, admins included, sees it masked. The stored
+  text is what the author typed: masking happens when it is shown, so nothing is lost.
+- A trade message is masked for its recipient too: numbers passed in chat are how buyers are
+  drawn off the platform, and the meeting fields carry what a handover needs. The sender is
+  warned before sending and may send anyway; a regulator handling a dispute sees it raw.
+- The search index holds the masked text, so nobody finds a listing by someone's number.
+- An unbroken run of 15+ digits that is no ISBN is masked even when it is no valid ID, card
+  or IMEI: a mistyped ID number is still a person's number.
+- The public certificate page masks the serial for everyone: it is the page a QR code opens.
 """
 
 from __future__ import annotations
