@@ -14,7 +14,7 @@ from flask_login import current_user
 from market.accounts.models import Role
 from market.listings.catalog import Grade, Mode, category_label, format_fen
 from market.orgs.models import OrgKind
-from market.privacy import mask_mobile, mask_name
+from market.privacy import mask_mobile, mask_name, shown, shown_serial
 from market.streets import STREETS
 
 STATUS_LABELS = {
@@ -48,6 +48,16 @@ def labelled(pair: tuple[str, int], labels: dict[str, Any]) -> tuple[str, int]:
     return str(labels.get(key, key)), count
 
 
+def shown_to_viewer(text: Any, owner_id: int | None = None) -> str:
+    """Free text as the current user may see it (market.privacy.may_see_raw decides)."""
+    return shown(text, owner_id=owner_id or None, viewer=current_user)
+
+
+def serial_to_viewer(value: Any, owner_id: int | None = None) -> str:
+    """An IMEI/serial as the current user may see it."""
+    return shown_serial(value, owner_id=owner_id or None, viewer=current_user)
+
+
 def _unread() -> dict[str, Any]:
     if not current_user.is_authenticated:
         return {"unread_messages": 0, "unread_notifications": 0}
@@ -69,6 +79,8 @@ def init_app(app: Flask) -> None:
         mask_name=mask_name,
         labelled=labelled,
         mask_mobile=mask_mobile,
+        shown=shown_to_viewer,
+        shown_serial=serial_to_viewer,
         format_date=format_date,
         format_datetime=format_datetime,
     )

@@ -18,6 +18,7 @@ from market.certificates.errors import CertificateRejected
 from market.certificates.models import StationKey, WipeCertificate
 from market.db import utcnow
 from market.listings.models import Listing
+from market.privacy import mask_serial
 from market.trades.events import EventKind, emit
 from wipe.certificate import (
     CertificateInvalid,
@@ -250,7 +251,7 @@ def public_view(certificate: WipeCertificate, *, shop_name: str, verified: bool)
     body = certificate.body
     device = body.get("device") or {}
     serial = str(device.get("serial") or "")
-    masked = serial[:2] + "*" * max(0, len(serial) - 6) + serial[-4:] if len(serial) > 6 else "****"
+    masked = mask_serial(serial) or "****"
     verification = body.get("verification") or {}
     return {
         "id": certificate.id,

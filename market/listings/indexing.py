@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from market.listings.models import Listing, ListingPhoto
+from market.privacy import mask_text
 from market.trades.models import Reservation
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,9 @@ def document(listing: Listing, thumb: str) -> dict[str, Any]:
         "id": listing.id,
         # Of two writes for one listing the index keeps the higher version.
         "version": int(listing.updated_at.timestamp() * 1_000_000),
-        "title": listing.title,
-        "description": listing.description,
+        # Indexed as everyone but the owner sees them, so a masked number finds nothing.
+        "title": mask_text(listing.title),
+        "description": mask_text(listing.description),
         "category": listing.category,
         "grade": listing.grade,
         "mode": listing.mode,

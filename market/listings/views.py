@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import Session
 
+from market import privacy
 from market.accounts.models import User
 from market.certificates.services import passed_certificate_of
 from market.consignment.lifecycle import on_read as consignment_on_read
@@ -163,6 +164,17 @@ def _edit_reserved(session: Session, listing: Listing) -> ResponseReturnValue:
     return render_template("listings/edit_reserved.html", form=form, listing=listing), status
 
 
+def _exposure(listing: Listing) -> list[str]:
+    """What the owner is told will be masked for others in their listing's text."""
+    notes = [
+        str(value) for key, value in (listing.disclosures or {}).items()
+        if key not in privacy.SERIAL_KEYS and isinstance(value, str)
+    ]
+    return privacy.exposure_warnings(
+        {_("标题"): listing.title, _("描述"): listing.description, _("卖家说明"): " ".join(notes)}
+    )
+
+
 @bp.get("/listings/<int:listing_id>")
 def show(listing_id: int) -> ResponseReturnValue:
     session = get_session()
@@ -180,6 +192,7 @@ def show(listing_id: int) -> ResponseReturnValue:
         seller=seller,
         is_owner=is_owner,
         locked=services.lock_message(session, listing) if is_owner else None,
+        exposure=_exposure(listing) if is_owner else [],
         photos=services.photos_of(session=session, listing_id=listing_id),
         answers=answer_labels(checklist_for(listing.category), listing.condition or {}),
         disclosures=checklist_for(listing.category).disclosures,

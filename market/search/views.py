@@ -9,7 +9,9 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from market import privacy
 from market.db import get_session
 from market.listings import services as listings
 from market.listings.catalog import CATEGORY_TREE, Grade, Mode, category_label
@@ -110,13 +112,15 @@ def api_listing(listing_id: int) -> ResponseReturnValue:
         raise NotFound(_("物品不存在。"))
     covers = listings.cover_photos(session=session, listing_ids=[listing_id])
     photos = listings.photos_of(session=session, listing_id=listing_id)
+    seen = {"owner_id": listing.owner_id, "viewer": current_user}
     return jsonify(
         {
             **_public({**listing.model_dump(), "thumb": covers.get(listing_id, "")}),
-            "description": listing.description,
+            "title": privacy.shown(listing.title, **seen),
+            "description": privacy.shown(listing.description, **seen),
             "deposit_fen": listing.deposit_fen,
             "condition": listing.condition,
-            "disclosures": listing.disclosures,
+            "disclosures": privacy.shown_disclosures(listing.disclosures, **seen),
             "published_at": listing.published_at.isoformat() if listing.published_at else None,
             "photos": [_thumb_url(p.image_key, 960) for p in photos],
         }

@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlmodel import col, select
 
+from market import privacy
 from market.accounts.models import User
 from market.db import get_session
 from market.images.errors import ImageRejected
@@ -41,7 +42,9 @@ def _back(reservation_id: int) -> ResponseReturnValue:
     return redirect(url_for("trades.show", reservation_id=reservation_id))
 
 
-def _page(reservation_id: int, status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
+def _page(
+    reservation_id: int, status: int = 200, warning: str | None = None, **forms: FlaskForm
+) -> ResponseReturnValue:
     session = get_session()
     me = _me()
     reservation = trades.get_reservation(session=session, reservation_id=reservation_id, user=me)
@@ -70,6 +73,7 @@ def _page(reservation_id: int, status: int = 200, **forms: FlaskForm) -> Respons
         is_buyer=me.id == reservation.buyer_id,
         messages=trades.messages_of(session=session, reservation=reservation, reader=me),
         rated=mine is not None,
+        message_warning=warning,
         **defaults,
     ), status
 
@@ -120,6 +124,15 @@ def _step(reservation_id: int, form: FlaskForm, name: str, action) -> ResponseRe
 @login_required
 def message(reservation_id: int) -> ResponseReturnValue:
     form = MessageForm()
+    # Warn before a number leaves the sender: the other party sees it masked (market.privacy).
+    kinds = privacy.identifier_kinds(form.body.data) if form.is_submitted() else []
+    if kinds and not request.form.get("send_anyway") and form.validate():
+        warning = _(
+            "消息中含有%(what)s。对方看到的将是遮盖后的号码（如 138****5678）。"
+            "请修改后再发送，或选择仍然发送。",
+            what=privacy.kinds_label(kinds),
+        )
+        return _page(reservation_id, 200, warning=warning, message_form=form)
     return _step(
         reservation_id,
         form,
