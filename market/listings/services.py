@@ -389,6 +389,38 @@ def expire_due(
     return [listing.id for listing in due if listing.id is not None]
 
 
+def hold_ungated(*, session: Session) -> tuple[list[int], list[int]]:
+    """Turn active listings the wipe gate refuses (published before it) back into drafts.
+
+    Returns (held, locked): listings a shop's counter or a book corner manages are not
+    touched but returned, for their staff to settle. Each held listing's owner is told.
+    """
+    from market.notifications import N_, notify
+
+    held: list[int] = []
+    locked: list[int] = []
+    rows = session.exec(select(Listing).where(Listing.status == Status.ACTIVE.value))
+    for listing in list(rows):
+        if devices.refusal(session=session, listing=listing) is None:
+            continue
+        if lock_message(session, listing) is not None:
+            locked.append(listing.id or 0)
+            continue
+        listing.status, listing.updated_at = Status.DRAFT.value, utcnow()
+        session.add(listing)
+        notify(
+            session,
+            user_id=listing.owner_id,
+            message=N_("“%(title)s”是存储个人数据的设备，按 GB 46864-2025 已转为草稿："
+                       "请清除数据并关联证书，或选择不存储个人数据的原因后再发布。"),
+            params={"title": listing.title},
+            link=f"/listings/{listing.id}/edit",
+        )
+        held.append(listing.id or 0)
+    session.commit()
+    return held, locked
+
+
 def expire_if_due(*, session: Session, listing: Listing) -> Listing:
     """Expire one listing on read, so a missed scheduled run never shows a stale one."""
     if listing.status == Status.ACTIVE and listing.expires_at and listing.expires_at < utcnow():

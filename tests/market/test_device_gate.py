@@ -380,3 +380,25 @@ def test_the_certificate_upload_api_links_but_does_not_publish(
     db.expire_all()
     assert db.get(Listing, draft.id).status == "draft"  # the seller publishes, not the station
     assert listings.renew_listing(session=db, listing_id=draft.id, user=seller).status == "active"
+
+
+def test_listings_published_before_the_gate_are_held_back_as_drafts(
+    app: Flask, db: Session, client: FlaskClient
+) -> None:
+    from market.notifications.models import Notification
+
+    seller = make_user(db)
+    old = create(app, db, seller, item("宜家 书桌", "家具", description=""))
+    old.title = "iPhone 11 手机"  # as saved before the gate existed
+    db.add(old)
+    db.commit()
+    desk = create(app, db, seller, item("宜家 书桌 二号", "家具", description=""))
+    assert [i["id"] for i in client.get("/api/v1/listings?q=手机").json["items"]] == [old.id]
+    result = app.test_cli_runner().invoke(args=["listings", "hold-ungated"])
+    assert result.exit_code == 0 and "held 1 listings" in result.output
+    db.expire_all()
+    assert db.get(Listing, old.id).status == "draft"
+    assert db.get(Listing, desk.id).status == "active"
+    assert client.get("/api/v1/listings?q=手机").json["items"] == []
+    notes = db.exec(select(Notification).where(Notification.user_id == seller.id)).all()
+    assert len(notes) == 1 and notes[0].link == f"/listings/{old.id}/edit"
