@@ -149,6 +149,9 @@ def test_a_no_storage_reason_publishes_and_the_public_page_shows_it(
     assert listing.status == "active" and listing.no_data_reason == "no_storage"
     page = client.get(f"/listings/{listing.id}").get_data(as_text=True)
     assert 'data-testid="no-data-reason"' in page and "无存储功能" in page
+    clearing = client.get(f"/api/v1/listings/{listing.id}").json["data_clearing"]
+    assert clearing == {"certificate_url": None, "no_data_reason": "no_storage",
+                        "no_data_note": None}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -364,6 +367,8 @@ def test_search_never_finds_a_device_the_gate_refused(
     listings.renew_listing(session=db, listing_id=draft.id, user=seller)
     found = client.get("/api/v1/listings", query_string={"q": "iphone"}).json["items"]
     assert [i["id"] for i in found] == [draft.id]
+    clearing = client.get(f"/api/v1/listings/{draft.id}").json["data_clearing"]
+    assert clearing["certificate_url"].startswith("/api/v1/certificates/")
 
 
 def test_the_certificate_upload_api_links_but_does_not_publish(
@@ -402,3 +407,33 @@ def test_listings_published_before_the_gate_are_held_back_as_drafts(
     assert client.get("/api/v1/listings?q=手机").json["items"] == []
     notes = db.exec(select(Notification).where(Notification.user_id == seller.id)).all()
     assert len(notes) == 1 and notes[0].link == f"/listings/{old.id}/edit"
+
+
+def test_the_edit_and_renew_pages_put_the_refusal_at_the_top_of_the_form(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app.test_request_context():
+        session = get_session()
+        seller = make_user(session)
+        live = create(app, session, seller, item("宜家 书桌", "家具", description=""))
+        draft = create(app, session, seller, item(), publish=False)
+    AuthActions(client).login(identifier=seller.mobile or "", password=PASSWORD)
+    renew = client.post(f"/listings/{draft.id}/renew",
+                        data={"csrf_token": csrf_token(client, f"/listings/{draft.id}")})
+    assert renew.headers["Location"] == f"/listings/{draft.id}/edit?refused=1"
+    page = client.get(renew.headers["Location"]).get_data(as_text=True)
+    assert 'role="alert" tabindex="-1" autofocus' in page
+    assert page.index('data-testid="gate-alert"') < page.index('name="photos"')
+    path = f"/listings/{live.id}/edit"
+    condition, disclosures = ANSWERS["furniture"]
+    form = {"csrf_token": csrf_token(client, path), "title": "iPhone 11 手机", "mode": "sell",
+            "price": "1500", "street": "长虹", "venue": "online", "action": "publish",
+            **{f"q_{k}": v for k, v in condition.items()},
+            **{f"d_{k}": v for k, v in disclosures.items()}}  # fmt: skip
+    response = client.post(path, data=form, content_type="multipart/form-data")
+    assert response.status_code == 400 and 'data-testid="gate-alert"' in response.get_data(
+        as_text=True
+    )
+    with app.test_request_context():
+        again = get_session().get(Listing, live.id)
+        assert again.title == "宜家 书桌" and again.status == "active"
