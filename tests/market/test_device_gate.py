@@ -437,3 +437,24 @@ def test_the_edit_and_renew_pages_put_the_refusal_at_the_top_of_the_form(
     with app.test_request_context():
         again = get_session().get(Listing, live.id)
         assert again.title == "宜家 书桌" and again.status == "active"
+
+
+def test_shop_stock_goes_back_on_sale_only_through_the_gate(app: Flask, db: Session) -> None:
+    from datetime import timedelta
+
+    from market.consignment import lifecycle, terms
+    from market.consignment import services as consignment
+    from tests.market.test_consignment_services import staff_of_new_shop, take_in
+
+    staff = staff_of_new_shop(db)
+    kept = take_in(app, db, staff, end_action="shop_stock")
+    old = take_in(app, db, staff, end_action="shop_stock")
+    listing = db.get(Listing, old.listing_id)
+    listing.title = "iPhone 11 手机"  # as taken in before the gate existed
+    db.add(listing)
+    db.commit()
+    after = terms.expires_at(consignment.agreement_of(old)) + timedelta(minutes=1)
+    lifecycle.tick(session=db, now=after)
+    db.expire_all()
+    assert db.get(Listing, kept.listing_id).status == "active"
+    assert db.get(Listing, old.listing_id).status == "draft"
