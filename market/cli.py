@@ -130,6 +130,27 @@ def expire_command() -> None:
     click.echo(f"expired {len(ids)} listings")
 
 
+@listings_group.command("hold-ungated")
+@with_appcontext
+def hold_ungated_command() -> None:
+    """Turn active device listings without a wipe certificate or reason back into drafts.
+
+    Run once after upgrading to the device gate: listings published before it are held
+    back until their owners wipe them or say why they store no personal data.
+    """
+    from market.listings.indexing import documents
+    from market.listings.services import hold_ungated
+
+    with Session(get_engine()) as session:
+        held, locked = hold_ungated(session=session)
+    if held:
+        with Session(get_engine()) as session:
+            current_app.extensions["xunhuan.search"].upsert(list(documents(session, held)))
+    click.echo(f"held {len(held)} listings as drafts")
+    for listing_id in locked:
+        click.echo(f"listing {listing_id} is managed by a shop or book corner: settle it there")
+
+
 @click.group("credit")
 def credit_group() -> None:
     """The credit ledger: deliver outbox events, verify the chain, sign checkpoints."""

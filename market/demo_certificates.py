@@ -64,6 +64,14 @@ def grade_listing(listing: Listing) -> None:
     listing.grade = grade_from(checklist, listing.condition).value
 
 
+def is_device(listing: Listing) -> bool:
+    """Whether the wipe gate would ask `listing` for a certificate."""
+    from market.listings.devices import detect
+
+    return bool(detect(category=listing.category, title=listing.title,
+                       description=listing.description, disclosures=listing.disclosures))
+
+
 def demo_station_key() -> Ed25519PrivateKey:
     """A fixed key for the demo only: it is public, so its certificates prove nothing."""
     return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"xunhuan demo station").digest())
@@ -80,7 +88,7 @@ def certify_devices(*, session: Session, staff: User, listings: list[Listing]) -
     )
     count = 0
     for listing in listings:
-        if listing.category not in certificates.NEEDS_CERTIFICATE:
+        if not is_device(listing):
             continue
         body = sign_certificate(_report(listing, staff), key)
         certificates.accept_certificate(session=session, station=station, body=body)

@@ -28,15 +28,7 @@ from wipe.certificate import (
     verify_certificate,
 )
 
-# Categories whose listings must carry a passed wipe certificate (GB 46864-2025).
-NEEDS_CERTIFICATE = {
-    "电子产品/手机",
-    "电子产品/电脑",
-    "电子产品/平板",
-    "电子产品/存储设备",
-    "电子产品/智能穿戴",
-    "电子产品/相机",
-}
+# Which listings need a passed certificate is market.listings.devices' rule (GB 46864-2025).
 
 
 def _hash_token(token: str) -> str:

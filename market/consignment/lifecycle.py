@@ -19,6 +19,7 @@ from market.consignment.errors import ItemNotForSale, ItemNotFound
 from market.consignment.models import ConsignmentItem, ConsignmentSale, Consignor, ItemStatus
 from market.consignment.services import agreement_of, item_for_staff, item_of_listing, shop_of
 from market.db import utcnow
+from market.listings import devices
 from market.listings.catalog import Status, format_fen
 from market.listings.models import Listing
 from market.listings.services import LIFETIME
@@ -54,6 +55,8 @@ def refresh(*, session: Session, item: ConsignmentItem, now: datetime) -> bool:
     agreement = agreement_of(item)
     if terms.state_at(agreement, now).status == terms.Status.EXPIRED:
         _end(item, listing, agreement, now)
+        if listing.status == Status.ACTIVE and devices.refusal(session=session, listing=listing):
+            listing.status = Status.DRAFT.value  # shop stock goes on sale through the wipe gate
         session.add_all([item, listing])
         return True
     price = terms.price_at(agreement, now)

@@ -306,6 +306,9 @@ class IntakeInput:
     accepted: bool = False
     certificate_id: str | None = None
     photos: list[bytes] = field(default_factory=list)
+    no_data: bool = False  # the item stores no personal data, for this reason (devices.REASONS)
+    no_data_reason: str = ""
+    no_data_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -351,6 +354,9 @@ def _intake(
         venue=f"shop:{shop.id}",
         condition=data.condition,
         disclosures=data.disclosures,
+        no_data=data.no_data,
+        no_data_reason=data.no_data_reason,
+        no_data_note=data.no_data_note,
     )
     listings.validate(session=session, data=listing_input, trusted_venue=True)
     if not data.photos:

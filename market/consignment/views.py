@@ -155,6 +155,8 @@ def intake(category: str) -> ResponseReturnValue:
                     price_fen=listing.price_fen, condition=listing.condition,
                     disclosures=listing.disclosures,
                     certificate_id=request.form.get("certificate_id") or None,
+                    no_data=listing.no_data, no_data_reason=listing.no_data_reason,
+                    no_data_note=listing.no_data_note,
                     photos=[f.read() for f in request.files.getlist("photos") if f.filename],
                     **agreement.agreement_fields(),
                 ),

@@ -40,6 +40,7 @@ from market.fleamarkets.services import (
     promote_next,
     rolls_back,
 )
+from market.listings import devices
 from market.listings.catalog import Status
 from market.listings.models import Listing
 from market.notifications import N_, notify
@@ -72,6 +73,11 @@ def _own_active_listings(
     ]
     if len(good) != len(wanted):
         raise FleaMarketError(_l("只能选择您自己正在出售的物品。"), field="listings")
+    for row in good:  # a stall puts the item on show again: the same wipe gate as publishing
+        if (refused := devices.refusal(session=session, listing=row)) is not None:
+            raise FleaMarketError(
+                _l("“%(title)s”：%(why)s", title=row.title, why=refused.message), field="listings"
+            )
     return wanted
 
 

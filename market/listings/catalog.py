@@ -20,6 +20,18 @@ CATEGORY_TREE: dict[str, tuple[object, dict[str, object]]] = {
             "其他数码": _l("其他数码"),
         },
     ),
+    # GB 46864-2025 covers office equipment: copiers and printers keep documents and address books.
+    "办公设备": (
+        _l("办公设备"),
+        {
+            "打印机": _l("打印机"),
+            "复印机": _l("复印机"),
+            "扫描仪": _l("扫描仪"),
+            "传真机": _l("传真机"),
+            "投影仪": _l("投影仪"),
+            "其他办公设备": _l("其他办公设备"),
+        },
+    ),
     "图书": (
         _l("图书"),
         {"教材教辅": _l("教材教辅"), "课外读物": _l("课外读物"), "其他": _l("其他")},

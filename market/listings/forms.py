@@ -8,10 +8,18 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DecimalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from market.listings import devices
 from market.listings.catalog import MODE_LABELS, Mode
 from market.listings.grading import checklist_for
 from market.listings.models import DESCRIPTION_MAX, TITLE_MAX
@@ -69,6 +77,27 @@ class ListingForm(FlaskForm):
     )
     venue = SelectField(_l("交易地点"), validators=[InputRequired()])
     photos = MultipleFileField(_l("照片（1–9张）"), render_kw={"accept": "image/*"})
+    certificate_id = StringField(
+        _l("数据清除证书编号"),
+        validators=[Optional(), Length(min=36, max=36, message=_l("证书编号为36位。"))],
+        description=_l("寄卖店清除数据后给您的证书编号；也可由店员清除时直接关联本物品。"),
+        render_kw={"spellcheck": "false", "autocapitalize": "off"},
+    )
+    no_data = BooleanField(_l("此物品不存储个人数据"))
+    # Checked by the service (devices.clean_reason), so an unknown value gets its own message.
+    no_data_reason = SelectField(
+        _l("原因"),
+        choices=[
+            SelectChoice("", _l("请选择")),  # type: ignore[arg-type]
+            *(SelectChoice(r.key, r.label) for r in devices.REASONS.values()),  # type: ignore[arg-type]
+        ],
+        validate_choice=False,
+    )
+    no_data_note = StringField(
+        _l("拆除或销毁说明"),
+        validators=[Optional(), Length(max=devices.NOTE_MAX)],
+        description=_l("选“已损坏……存储已拆除或物理销毁”时必填，如：硬盘已拆下自留。"),
+    )
 
 
 class DescriptionForm(FlaskForm):
@@ -117,15 +146,6 @@ def build_form(category: str, venue_choices: list[tuple[str, str]], **kwargs: An
                 description=item.hint or "",
             )
         setattr(CategoryForm, name, field)
-    from market.certificates.services import NEEDS_CERTIFICATE
-
-    if category in NEEDS_CERTIFICATE:
-        CategoryForm.certificate_id = StringField(  # type: ignore[attr-defined]
-            _l("数据清除证书编号"),
-            validators=[Optional(), Length(min=36, max=36, message=_l("证书编号为36位。"))],
-            description=_l("寄卖店清除数据后给您的证书编号；也可由店员清除时直接关联本物品。"),
-            render_kw={"spellcheck": "false", "autocapitalize": "off"},
-        )
     form = CategoryForm(**kwargs)
     form.venue.choices = venue_choices
     form.question_fields = [getattr(form, f"q_{q.key}") for q in checklist.questions]  # type: ignore[attr-defined]
@@ -146,6 +166,9 @@ def to_input(form: ListingForm, category: str) -> ListingInput:
         venue=form.venue.data or "online",
         condition={q.key: getattr(form, f"q_{q.key}").data or "" for q in checklist.questions},
         disclosures={d.key: getattr(form, f"d_{d.key}").data for d in checklist.disclosures},
+        no_data=bool(form.no_data.data),
+        no_data_reason=form.no_data_reason.data or "",
+        no_data_note=form.no_data_note.data or "",
     )
 
 
@@ -160,6 +183,9 @@ def form_data_of(listing: Any) -> dict[str, Any]:
         "deposit": Decimal(listing.deposit_fen) / 100 if listing.deposit_fen else None,
         "street": listing.street,
         "venue": listing.venue,
+        "no_data": bool(listing.no_data_reason),
+        "no_data_reason": listing.no_data_reason,
+        "no_data_note": listing.no_data_note,
     }
     data.update({f"q_{k}": v for k, v in (listing.condition or {}).items()})
     data.update({f"d_{k}": str(v) for k, v in (listing.disclosures or {}).items()})

@@ -256,6 +256,7 @@ FAMILY_OF_TOP = {
     "服装": "clothing",
     "家具": "furniture",
     "家电": "appliances",
+    "办公设备": "appliances",  # safety check, cleaning and age fit office machines; no battery
 }
 
 

@@ -25,6 +25,9 @@ class ListingBase(SQLModel):
     grade: str = Field(max_length=2)
     street: str = Field(max_length=8, index=True)
     venue: str = Field(default="online", max_length=24)
+    # Why a device-like item stores no personal data (market.listings.devices.REASONS), or "".
+    no_data_reason: str = Field(default="", max_length=16)
+    no_data_note: str = Field(default="", max_length=200)
 
 
 class Listing(ListingBase, table=True):

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, func, select
 from market.accounts.models import User
 from market.db import utcnow
 from market.images.store import ImageStore
-from market.listings import venues
+from market.listings import devices, venues
 from market.listings.catalog import Mode, Status, category_keys
 from market.listings.errors import InvalidTransition, ListingError, NotFound, NotOwner
 from market.listings.grading import GradingError, checklist_for, grade_from
@@ -62,6 +62,10 @@ class ListingInput:
     venue: str = "online"
     condition: dict[str, str] = field(default_factory=dict)
     disclosures: dict[str, Any] = field(default_factory=dict)
+    # "The item stores no personal data", with a reason key of devices.REASONS and a note.
+    no_data: bool = False
+    no_data_reason: str = ""
+    no_data_note: str = ""
 
 
 def _clean_disclosures(category: str, raw: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +131,9 @@ def validate(
     except GradingError as error:
         raise ListingError(error.message, field=f"q_{error.key}") from error
     disclosures = _clean_disclosures(data.category, data.disclosures)
+    reason, note = devices.clean_reason(
+        no_data=data.no_data, reason=data.no_data_reason, note=data.no_data_note
+    )
     clean = ListingInput(
         title=title,
         description=description,
@@ -138,6 +145,9 @@ def validate(
         venue=data.venue,
         condition=dict(data.condition),
         disclosures=disclosures,
+        no_data=bool(reason),
+        no_data_reason=reason,
+        no_data_note=note,
     )
     return clean, grade.value
 
@@ -169,6 +179,8 @@ def _apply(listing: Listing, data: ListingInput, grade: str) -> None:
         "venue",
         "condition",
         "disclosures",
+        "no_data_reason",
+        "no_data_note",
     ):
         setattr(listing, name, getattr(data, name))
     listing.grade = grade
@@ -196,17 +208,9 @@ def _add_photos(
 
 
 def _publish(*, session: Session, listing: Listing, now: datetime) -> None:
-    from market.certificates.services import NEEDS_CERTIFICATE, passed_certificate_of
-
     if photo_count(session=session, listing_id=listing.id or 0) == 0:
         raise ListingError(_l("发布前请至少上传一张照片。"), field="photos")
-    if listing.category in NEEDS_CERTIFICATE and not passed_certificate_of(
-        session=session, listing_id=listing.id or 0
-    ):
-        raise ListingError(
-            _l("按 GB 46864-2025，此类设备须先清除个人数据：请到寄卖店清除并关联证书后再发布。"),
-            field="certificate_id",
-        )
+    devices.check(session=session, listing=listing)  # GB 46864-2025, whatever the category
     listing.status = Status.ACTIVE.value
     listing.published_at = listing.published_at or now
     listing.expires_at = now + LIFETIME
@@ -325,6 +329,8 @@ def update_description(
         raise ListingError(_l("描述最多%(n)d个字符。", n=DESCRIPTION_MAX), field="description")
     listing.description = text
     listing.updated_at = utcnow()
+    if listing.status in (Status.ACTIVE, Status.RESERVED):
+        devices.check(session=session, listing=listing)  # a description can name a device
     session.commit()
     return listing
 
@@ -381,6 +387,38 @@ def expire_due(
         listing.updated_at = now
     session.commit()
     return [listing.id for listing in due if listing.id is not None]
+
+
+def hold_ungated(*, session: Session) -> tuple[list[int], list[int]]:
+    """Turn active listings the wipe gate refuses (published before it) back into drafts.
+
+    Returns (held, locked): listings a shop's counter or a book corner manages are not
+    touched but returned, for their staff to settle. Each held listing's owner is told.
+    """
+    from market.notifications import N_, notify
+
+    held: list[int] = []
+    locked: list[int] = []
+    rows = session.exec(select(Listing).where(Listing.status == Status.ACTIVE.value))
+    for listing in list(rows):
+        if devices.refusal(session=session, listing=listing) is None:
+            continue
+        if lock_message(session, listing) is not None:
+            locked.append(listing.id or 0)
+            continue
+        listing.status, listing.updated_at = Status.DRAFT.value, utcnow()
+        session.add(listing)
+        notify(
+            session,
+            user_id=listing.owner_id,
+            message=N_("“%(title)s”是存储个人数据的设备，按 GB 46864-2025 已转为草稿："
+                       "请清除数据并关联证书，或选择不存储个人数据的原因后再发布。"),
+            params={"title": listing.title},
+            link=f"/listings/{listing.id}/edit",
+        )
+        held.append(listing.id or 0)
+    session.commit()
+    return held, locked
 
 
 def expire_if_due(*, session: Session, listing: Listing) -> Listing:

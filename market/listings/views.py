@@ -16,7 +16,7 @@ from market.credit.services import org_grade, user_grade
 from market.db import get_session
 from market.images.errors import ImageRejected
 from market.images.store import ImageStore
-from market.listings import services, venues
+from market.listings import devices, services, venues
 from market.listings.catalog import CATEGORY_TREE, Status, category_keys
 from market.listings.errors import ListingError
 from market.listings.forms import (
@@ -77,16 +77,26 @@ def create(category: str) -> ResponseReturnValue:
     if request.method == "GET" and current_user.home_street:
         form.street.data = current_user.home_street
     if form.validate_on_submit():
-        try:
-            listing = services.create_listing(
+        uploads = _uploads()
+
+        def save(publish: bool) -> Listing:
+            return services.create_listing(
                 session=session,
                 owner=_me(),
                 data=to_input(form, category),
-                photos=_uploads(),
+                photos=uploads,
                 store=_store(),
-                publish=request.form.get("action") != "draft",
+                publish=publish,
                 certificate_id=request.form.get("certificate_id"),
             )
+
+        try:
+            listing = save(request.form.get("action") != "draft")
+        except devices.GateRefused:
+            # Keep what the seller chose, photos too: a draft, whose form says what to do.
+            session.rollback()
+            draft = save(False)
+            return redirect(url_for("listings.edit", listing_id=draft.id, refused=1))
         except (ListingError, ImageRejected) as error:
             session.rollback()
             _attach(form, error)
@@ -96,7 +106,7 @@ def create(category: str) -> ResponseReturnValue:
             return redirect(url_for("listings.show", listing_id=listing.id))
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
-        "listings/form.html", form=form, category=category, listing=None, photos=[]
+        "listings/form.html", form=form, category=category, listing=None, photos=[], gate=None
     ), status
 
 
@@ -114,31 +124,53 @@ def edit(listing_id: int) -> ResponseReturnValue:
     )
     if listing.status == Status.RESERVED:
         return _edit_reserved(session, listing)
+    gate: object = None
     if form.validate_on_submit():
-        try:
-            listing = services.update_listing(
+        was_draft = listing.status == Status.DRAFT
+        uploads = _uploads()
+
+        def save(publish: bool) -> Listing:
+            return services.update_listing(
                 session=session,
                 listing_id=listing_id,
                 user=_me(),
                 data=to_input(form, listing.category),
-                photos=_uploads(),
+                photos=uploads,
                 remove_photo_ids=[
                     int(i) for i in request.form.getlist("remove_photo") if i.isdecimal()
                 ],
                 store=_store(),
-                publish=request.form.get("action") == "publish",
+                publish=publish,
                 certificate_id=request.form.get("certificate_id"),
             )
+
+        try:
+            listing = save(request.form.get("action") == "publish")
+        except devices.GateRefused as error:
+            session.rollback()
+            if was_draft:  # the draft keeps the changes and photos; the form says what to do
+                save(False)
+                return redirect(url_for("listings.edit", listing_id=listing_id, refused=1))
+            gate = error.message  # a live listing stays as it was
         except (ListingError, ImageRejected) as error:
             session.rollback()
             _attach(form, error)
         else:
             flash(_("已保存。"), "success")
             return redirect(url_for("listings.show", listing_id=listing.id))
-    status = 400 if form.errors or form.form_errors else 200
+    elif request.method == "GET" and listing.status == Status.DRAFT:
+        refused = devices.refusal(session=session, listing=listing)
+        gate = refused.message if refused else None
+    status = 400 if form.errors or form.form_errors or (gate and request.method == "POST") else 200
     photos = services.photos_of(session=session, listing_id=listing_id)
     return render_template(
-        "listings/form.html", form=form, category=listing.category, listing=listing, photos=photos
+        "listings/form.html",
+        form=form,
+        category=listing.category,
+        listing=listing,
+        photos=photos,
+        gate=gate,
+        gate_focus=request.method == "POST" or request.args.get("refused") == "1",
     ), status
 
 
@@ -204,6 +236,7 @@ def show(listing_id: int) -> ResponseReturnValue:
         seller_trades=trades.completed_trades(session=session, user_id=listing.owner_id),
         seller_rating=trades.ratings_summary(session=session, user_id=listing.owner_id),
         certificate=passed_certificate_of(session=session, listing_id=listing_id),
+        no_data_reason=devices.REASONS.get(listing.no_data_reason),
         consigned=consigned,
     )
 
@@ -219,7 +252,12 @@ def withdraw(listing_id: int) -> ResponseReturnValue:
 @bp.post("/listings/<int:listing_id>/renew")
 @login_required
 def renew(listing_id: int) -> ResponseReturnValue:
-    services.renew_listing(session=get_session(), listing_id=listing_id, user=_me())
+    session = get_session()
+    try:
+        services.renew_listing(session=session, listing_id=listing_id, user=_me())
+    except devices.GateRefused:
+        session.rollback()
+        return redirect(url_for("listings.edit", listing_id=listing_id, refused=1))
     flash(_("已重新上架，有效期60天。"), "success")
     return redirect(url_for("listings.show", listing_id=listing_id))
 

@@ -104,6 +104,19 @@ def api_search() -> ResponseReturnValue:
     return jsonify(total=result.total, page=result.page, items=[_public(i) for i in result.items])
 
 
+def _data_clearing(session: Any, listing: Any) -> dict[str, Any]:
+    from market.certificates.services import passed_certificate_of
+
+    certificate = passed_certificate_of(session=session, listing_id=listing.id)
+    return {
+        "certificate_url": url_for("certificates.api_show", certificate_id=certificate.id)
+        if certificate
+        else None,
+        "no_data_reason": listing.no_data_reason or None,
+        "no_data_note": listing.no_data_note or None,
+    }
+
+
 @bp.get("/api/v1/listings/<int:listing_id>")
 def api_listing(listing_id: int) -> ResponseReturnValue:
     session = get_session()
@@ -123,6 +136,8 @@ def api_listing(listing_id: int) -> ResponseReturnValue:
             "disclosures": privacy.shown_disclosures(listing.disclosures, **seen),
             "published_at": listing.published_at.isoformat() if listing.published_at else None,
             "photos": [_thumb_url(p.image_key, 960) for p in photos],
+            # Why a device may be on offer (GB 46864-2025): its certificate, or the seller's reason.
+            "data_clearing": _data_clearing(session, listing),
         }
     )
 

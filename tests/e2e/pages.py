@@ -81,3 +81,18 @@ def chinese_left(page: Page, user_data: tuple[str, ...]) -> dict[str, str]:
             shown = line[max(found.start() - 30, 0) : found.end() + 30]
             left[f"{path} {re.sub(r'[0-9]+', '#', line)}"] = f"{path}: …{shown}…"
     return left
+
+
+def fill_any_listing_form(page: Page, *, title: str, photos: list[str]) -> None:
+    """Fill the listing form of whatever category is open: photos, title, price, street, the
+    first answer of every checklist question and a plain answer to every disclosure."""
+    page.set_input_files("input[name=photos]", photos)
+    page.get_by_label("标题").fill(title)
+    page.get_by_label("价格（元）").fill("1500")
+    page.get_by_label("交易街道").select_option("长虹")
+    for group in page.locator(".question [role=radiogroup]").all():
+        group.locator("input").first.check()
+    for select in page.locator("select[name^=d_]").all():
+        select.select_option("yes")
+    for box in page.locator("input[name^=d_]").all():
+        box.fill("80" if box.get_attribute("inputmode") == "numeric" else "无")
