@@ -13,8 +13,9 @@ from sqlmodel import Session
 
 from market.accounts.models import User
 from market.certificates import services as certificates
+from market.listings.assessment import assess
 from market.listings.catalog import Grade
-from market.listings.grading import ORDER, Checklist, checklist_for, grade_from
+from market.listings.grading import ORDER, Checklist, checklist_for
 from market.listings.models import Listing
 from wipe.certificate import sign_certificate
 
@@ -42,13 +43,19 @@ def answers_for(checklist: Checklist, target: Grade) -> dict[str, str]:
     return answers
 
 
-def disclosures_for(checklist: Checklist, listing_id: int) -> dict[str, Any]:
+# A battery percent in the band of the battery answer, so the two agree.
+BATTERY_PERCENT = {"90": 92, "85": 87, "80": 82, "low": 76, "none": 0}
+
+
+def disclosures_for(
+    checklist: Checklist, listing_id: int, answers: dict[str, str] | None = None
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for item in checklist.disclosures:
         if item.kind == "yesno":
             values[item.key] = "yes" if item.key in YES else "no"
         elif item.kind == "percent":
-            values[item.key] = 92
+            values[item.key] = BATTERY_PERCENT.get((answers or {}).get("battery", "90"), 92)
         elif item.kind == "number":
             values[item.key] = 3
         else:
@@ -60,8 +67,9 @@ def grade_listing(listing: Listing) -> None:
     """Fill a demo listing's checklist and disclosures; its grade then follows from them."""
     checklist = checklist_for(listing.category)
     listing.condition = answers_for(checklist, Grade(listing.grade))
-    listing.disclosures = disclosures_for(checklist, listing.id or 0)
-    listing.grade = grade_from(checklist, listing.condition).value
+    listing.disclosures = disclosures_for(checklist, listing.id or 0, listing.condition)
+    graded = assess(checklist, listing.condition, listing.disclosures, strict=True)
+    listing.grade = graded.grade.value
 
 
 def is_device(listing: Listing) -> bool:

@@ -92,6 +92,7 @@ def book_list_form(**kwargs: Any) -> BookListForm:
     form = Form(**kwargs)
     form.question_fields = [getattr(form, f"q_{q.key}") for q in checklist.questions]  # type: ignore[attr-defined]
     form.disclosure_fields = [getattr(form, f"d_{d.key}") for d in checklist.disclosures]  # type: ignore[attr-defined]
+    form.checklist = checklist  # type: ignore[attr-defined]  # for the grade preview
     return form
 
 

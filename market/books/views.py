@@ -28,6 +28,7 @@ from market.extensions import limiter
 from market.images.errors import ImageRejected
 from market.images.store import ImageStore
 from market.listings import services as listings
+from market.listings.assessment import explain
 from market.listings.catalog import Status
 from market.listings.errors import ListingError
 from market.listings.grading import answer_labels, checklist_for
@@ -218,6 +219,8 @@ def show(school_id: int, listing_id: int) -> ResponseReturnValue:
         giver=session.get(User, listing.owner_id),
         photos=listings.photos_of(session=session, listing_id=listing_id),
         answers=answer_labels(checklist_for(listing.category), listing.condition or {}),
+        why=explain(checklist_for(listing.category), listing.condition or {},
+                    listing.disclosures or {}, listing.grade),
         balance=credits.balance(session=session, school_id=school_id, user_id=me().id or 0),
         action_form=ActionForm(formdata=None),
     )

@@ -150,6 +150,7 @@ def build_form(category: str, venue_choices: list[tuple[str, str]], **kwargs: An
     form.venue.choices = venue_choices
     form.question_fields = [getattr(form, f"q_{q.key}") for q in checklist.questions]  # type: ignore[attr-defined]
     form.disclosure_fields = [getattr(form, f"d_{d.key}") for d in checklist.disclosures]  # type: ignore[attr-defined]
+    form.checklist = checklist  # type: ignore[attr-defined]  # for the grade preview
     return form
 
 

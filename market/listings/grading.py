@@ -46,12 +46,13 @@ class Checklist:
 
 
 class GradingError(ValueError):
-    """An answer is missing or not one of the question's options."""
+    """An answer is missing, not one of the question's options, or contradicts another."""
 
-    def __init__(self, key: str, message: object) -> None:
+    def __init__(self, key: str, message: object, field: str | None = None) -> None:
         super().__init__(str(message))
         self.key = key
         self.message = message
+        self.field = field or f"q_{key}"
 
 
 def _opt(value: str, label: object, cap: Grade) -> Option:
@@ -265,16 +266,13 @@ def checklist_for(category: str) -> Checklist:
 
 
 def grade_from(checklist: Checklist, answers: dict[str, str]) -> Grade:
-    """The lowest cap over the answers; every question must be answered."""
-    grade = Grade.N
-    for question in checklist.questions:
-        value = answers.get(question.key)
-        option = next((o for o in question.options if o.value == value), None)
-        if option is None:
-            raise GradingError(question.key, _l("请回答：%(q)s", q=question.label))
-        if ORDER.index(option.cap) > ORDER.index(grade):
-            grade = option.cap
-    return grade
+    """The lowest cap over the answers alone; every question must be answered.
+
+    With disclosures, and for the reasons, use `market.listings.assessment.assess`.
+    """
+    from market.listings.assessment import assess  # it builds on this module
+
+    return assess(checklist, answers, strict=True).grade
 
 
 def answer_labels(checklist: Checklist, answers: dict[str, str]) -> list[tuple[object, object]]:

@@ -15,9 +15,10 @@ from market.accounts.models import User
 from market.db import utcnow
 from market.images.store import ImageStore
 from market.listings import devices, venues
+from market.listings.assessment import LOCK_KEY, assess, parse_whole, publish_blocker
 from market.listings.catalog import Mode, Status, category_keys
 from market.listings.errors import InvalidTransition, ListingError, NotFound, NotOwner
-from market.listings.grading import GradingError, checklist_for, grade_from
+from market.listings.grading import GradingError, checklist_for
 from market.listings.models import DESCRIPTION_MAX, PRICE_MAX_FEN, TITLE_MAX, Listing, ListingPhoto
 from market.streets import STREETS
 
@@ -81,11 +82,13 @@ def _clean_disclosures(category: str, raw: dict[str, Any]) -> dict[str, Any]:
             cleaned[item.key] = text
         elif item.kind in ("percent", "number"):
             upper = 100 if item.kind == "percent" else 200
-            if not text.isdecimal() or not 0 <= int(text) <= upper:
+            number = parse_whole(text, upper)
+            if number is None:
                 raise ListingError(
-                    _l("请填写 0 到 %(n)d 之间的整数。", n=upper), field=f"d_{item.key}"
+                    _l("%(what)s：请填写 0 到 %(n)d 之间的整数。", what=item.label, n=upper),
+                    field=f"d_{item.key}",
                 )
-            cleaned[item.key] = int(text)
+            cleaned[item.key] = number
         else:
             if len(text) > 200:
                 raise ListingError(_l("最多200个字符。"), field=f"d_{item.key}")
@@ -126,11 +129,13 @@ def validate(
         # A shop's, market's or school's venue is given by its own routine (intake, book corner),
         # never picked by a resident: a stranger's item must not wear a shop's name and grade.
         raise ListingError(_l("寄卖店和旧书角的物品请到店或到旧书角登记。"), field="venue")
+    checklist = checklist_for(data.category)
     try:
-        grade = grade_from(checklist_for(data.category), data.condition)
+        assess(checklist, data.condition, strict=True)  # unanswered questions first
+        disclosures = _clean_disclosures(data.category, data.disclosures)
+        grade = assess(checklist, data.condition, disclosures, strict=True).grade
     except GradingError as error:
-        raise ListingError(error.message, field=f"q_{error.key}") from error
-    disclosures = _clean_disclosures(data.category, data.disclosures)
+        raise ListingError(error.message, field=error.field) from error
     reason, note = devices.clean_reason(
         no_data=data.no_data, reason=data.no_data_reason, note=data.no_data_note
     )
@@ -208,6 +213,9 @@ def _add_photos(
 
 
 def _publish(*, session: Session, listing: Listing, now: datetime) -> None:
+    locked = publish_blocker(checklist_for(listing.category), listing.disclosures or {})
+    if locked is not None:
+        raise ListingError(locked, field=f"d_{LOCK_KEY}")
     if photo_count(session=session, listing_id=listing.id or 0) == 0:
         raise ListingError(_l("发布前请至少上传一张照片。"), field="photos")
     devices.check(session=session, listing=listing)  # GB 46864-2025, whatever the category

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -17,6 +19,7 @@ from market.db import get_session
 from market.images.errors import ImageRejected
 from market.images.store import ImageStore
 from market.listings import devices, services, venues
+from market.listings.assessment import assess, client_rules, explain, read_facts
 from market.listings.catalog import CATEGORY_TREE, Status, category_keys
 from market.listings.errors import ListingError
 from market.listings.forms import (
@@ -53,6 +56,25 @@ def _attach(form: ListingForm, error: ListingError | ImageRejected) -> None:
         field.errors = [*field.errors, message]
 
 
+@bp.app_template_global()
+def grade_preview(form: Any) -> dict[str, Any] | None:
+    """The grade a checklist form's current answers give, and the rules for its live preview."""
+    checklist = getattr(form, "checklist", None)
+    if checklist is None:
+        return None
+    answers = {q.key: form[f"q_{q.key}"].data or "" for q in checklist.questions}
+    raw = {d.key: form[f"d_{d.key}"].data for d in checklist.disclosures}
+    return {
+        "assessment": assess(checklist, answers, read_facts(checklist, raw)),
+        "rules": client_rules(checklist),
+    }
+
+
+def _preview() -> bool:
+    """The seller asked to see the grade (no JavaScript): show it, save nothing."""
+    return request.method == "POST" and request.form.get("action") == "preview"
+
+
 def _me() -> User:
     user: User = current_user._get_current_object()  # type: ignore[attr-defined]
     return user
@@ -76,7 +98,7 @@ def create(category: str) -> ResponseReturnValue:
     form = build_form(category, venues.choices(session=session))
     if request.method == "GET" and current_user.home_street:
         form.street.data = current_user.home_street
-    if form.validate_on_submit():
+    if not _preview() and form.validate_on_submit():
         uploads = _uploads()
 
         def save(publish: bool) -> Listing:
@@ -125,7 +147,7 @@ def edit(listing_id: int) -> ResponseReturnValue:
     if listing.status == Status.RESERVED:
         return _edit_reserved(session, listing)
     gate: object = None
-    if form.validate_on_submit():
+    if not _preview() and form.validate_on_submit():
         was_draft = listing.status == Status.DRAFT
         uploads = _uploads()
 
@@ -228,6 +250,8 @@ def show(listing_id: int) -> ResponseReturnValue:
         photos=services.photos_of(session=session, listing_id=listing_id),
         answers=answer_labels(checklist_for(listing.category), listing.condition or {}),
         disclosures=checklist_for(listing.category).disclosures,
+        why=explain(checklist_for(listing.category), listing.condition or {},
+                    listing.disclosures or {}, listing.grade),
         venue_label=venues.label(session=session, venue=listing.venue),
         venue_org=venue_org,
         venue_credit=org_grade(session=session, org=venue_org) if venue_org else None,

@@ -182,3 +182,21 @@ def test_seed_catalogue_command_is_idempotent(app: Flask, runner: FlaskCliRunner
     assert "added 0 textbooks" in second.output
     with app_session(app) as session:
         assert len(session.exec(select(Textbook)).all()) == 8
+
+
+def test_a_corner_book_page_says_what_capped_its_grade(
+    app: Flask, client: FlaskClient, school: dict[str, Any]
+) -> None:
+    from market.books.listing import list_book
+    from tests.market.test_books import ENGLISH_3A
+
+    with app.app_context(), app_session(app) as session, app.test_request_context():
+        listing = list_book(
+            session=session, owner=school["student"], school_id=school["id"], isbn13=ENGLISH_3A,
+            condition=BOOK_ANSWERS, disclosures={**BOOK_DISCLOSURES, "ex_library": "yes"},
+            photos=[], store=app.extensions["xunhuan.images"],
+        )  # fmt: skip
+        assert listing.grade == "C"
+    _login(client, school["student"])
+    html = client.get(f"/schools/{school['id']}/books/{listing.id}").get_data(as_text=True)
+    assert "为何是此成色" in html and "馆藏旧书" in html
