@@ -28,7 +28,7 @@ ANSWERS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "electronics": (
         {"new": "used", "body": "light", "screen": "invisible", "battery": "85",
          "repaired": "no", "works": "yes", "damage": "no"},
-        {"serial": "无", "activation_lock_off": "no", "battery_percent": "87", "repairs": "无"},
+        {"serial": "无", "activation_lock_off": "yes", "battery_percent": "87", "repairs": "无"},
     ),
     "appliances": (
         {"new": "used", "condition": "cosmetic", "works": "yes"},
