@@ -5,14 +5,8 @@ from dataclasses import replace
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from credit.ledger import (
-    InMemoryLedger,
-    append_event,
-    chain_hash,
-    make_checkpoint,
-    verify_chain,
-    verify_checkpoint,
-)
+from credit.checkpoints import make_checkpoint, verify_checkpoint
+from credit.ledger import InMemoryLedger, append_event, chain_hash, verify_chain
 from tests.credit.builders import rating, trade
 
 
