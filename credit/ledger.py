@@ -79,11 +79,6 @@ class LedgerEntry:
         """The parsed payload."""
         return _loads(self.payload)
 
-    @property
-    def is_anchor(self) -> bool:
-        """The v2 entry that commits to the v1 chain (it records no event)."""
-        return "anchor" in self.body()
-
     def event(self) -> CreditEvent:
         """The event this entry records."""
         return CreditEvent.from_dict(self.body()["event"])
@@ -187,13 +182,13 @@ class VerifyResult:
 def _check_columns(entry: LedgerEntry, body: dict[str, Any], version: int) -> str | None:
     """The first stored column that disagrees with the hashed payload, as a reason."""
     anchor = "anchor" in body
-    event = body.get("event") if not anchor else None
-    if not anchor and not isinstance(event, dict):
+    event = {"subject": None, "event_id": ANCHOR_EVENT_ID} if anchor else body.get("event")
+    if not isinstance(event, dict):
         return "payload records no event"
     stated: dict[str, Any] = {
         "personal_ref": body.get("personal_ref"),
-        "subject": None if anchor else event.get("subject"),  # type: ignore[union-attr]
-        "event_id": ANCHOR_EVENT_ID if anchor else event.get("event_id"),  # type: ignore[union-attr]
+        "subject": event.get("subject"),
+        "event_id": event.get("event_id"),
     }
     if version >= 2:
         stated |= {"seq": body.get("seq"), "recorded_at": body.get("recorded_at")}

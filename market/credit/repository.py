@@ -32,7 +32,7 @@ def _entry(row: CreditLedgerEntry) -> LedgerEntry:
                        row.subject, row.event_id, format_time(row.recorded_at))
 
 
-def _row_entry(values: Mapping[str, Any]) -> LedgerEntry:
+def entry_from_row(values: Mapping[str, Any]) -> LedgerEntry:
     """Every stored column of a row, as the library verifies them."""
     data = dict(values)
     when = data["recorded_at"]
@@ -104,7 +104,7 @@ class SqlLedger:
             query = query.where(t.c.seq <= upto)
         rows = self.session.execute(query.order_by(t.c.seq).execution_options(yield_per=5000))
         for row in rows.mappings():
-            yield _row_entry(dict(row))
+            yield entry_from_row(dict(row))
 
     def head(self) -> LedgerEntry | None:
         head = self.lock_head()
