@@ -171,9 +171,19 @@ def credit_verify_command() -> None:
 @credit_group.command("checkpoint")
 @with_appcontext
 def credit_checkpoint_command() -> None:
-    """Sign the ledger head with the Ed25519 key in the data dir (created 0600 on first use)."""
+    """Verify the ledger, then sign its head with the Ed25519 key in the data dir (created 0600
+    on first use); a ledger that does not verify is not signed (exit 1)."""
+    from credit.errors import LedgerBroken
+    from market.credit.checkpoints import require_intact
     from market.credit.services import checkpoint, checkpoint_key_path, load_private_key
 
+    with Session(get_engine()) as session:
+        try:
+            require_intact(session=session, station_key=_station_key())
+        except LedgerBroken as error:
+            click.echo(f"not signing: {error}", err=True)
+            raise SystemExit(1) from error
+        session.commit()  # end the read transaction (SQLite holds its lock until then)
     key = load_private_key(checkpoint_key_path(current_app.config))
     with Session(get_engine()) as session:
         row = checkpoint(session=session, private_key=key)

@@ -174,6 +174,18 @@ def test_recompute_refuses_a_broken_chain_and_writes_nothing(app: Flask, ctx: Se
     assert ctx.get(CreditScore, other) is None
 
 
+def test_the_checkpoint_command_does_not_sign_a_broken_chain(app: Flask, ctx: Session) -> None:
+    _sales(app, 2)
+    ctx.execute(sa.update(LEDGER).where(LEDGER.c.seq == 2).values(event_id="xunhuan:forged"))
+    ctx.commit()
+    count = len(ctx.exec(select(CreditCheckpoint)).all())
+    ctx.commit()
+    result = app.test_cli_runner().invoke(args=["credit", "checkpoint"])
+    assert result.exit_code == 1
+    assert "not signing: ledger broken at entry 2" in result.output
+    assert len(ctx.exec(select(CreditCheckpoint)).all()) == count
+
+
 def test_recompute_rescores_an_intact_chain(app: Flask, ctx: Session) -> None:
     _sales(app, 2)
     result = app.test_cli_runner().invoke(args=["credit", "recompute"])
