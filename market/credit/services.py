@@ -37,7 +37,7 @@ from credit.ledger import LedgerEntry, append_event
 from credit.model import CreditResult, score_subject
 from market.certificates.models import WipeCertificate
 from market.credit import scores
-from market.credit.checkpoints import verify
+from market.credit.checkpoints import verify as verify  # callers verify through the services
 from market.credit.models import CreditCheckpoint, CreditScore
 from market.credit.repository import SqlLedger
 from market.db import utcnow
@@ -45,7 +45,6 @@ from market.listings.models import Listing
 from market.orgs.models import Organization
 from market.trades.models import DomainEvent, Reservation
 
-__all__ = ["verify"]  # re-exported: callers verify through the services
 log = logging.getLogger(__name__)
 SOURCE = "xunhuan"
 KEY_LABEL = b"xunhuan credit subject key v1"
