@@ -60,12 +60,11 @@ from credit.model import ScoreBook  # noqa: E402
 from market.credit import scores  # noqa: E402
 from market.credit.models import (  # noqa: E402
     HEAD_ID,
-    LEDGER_COLUMNS,
     CreditLedgerEntry,
     CreditLedgerHead,
     CreditScore,
 )
-from market.credit.repository import SqlLedger, entry_from_row  # noqa: E402
+from market.credit.repository import SqlLedger  # noqa: E402
 from market.credit.services import append_events, verify  # noqa: E402
 from market.db import make_engine  # noqa: E402
 from market.migrate import upgrade  # noqa: E402
@@ -478,21 +477,14 @@ def _upsert_executemany(session: Session, rows: list[dict[str, Any]]) -> None:
         session.execute(_upsert_statement(session.get_bind().dialect.name), rows)
 
 
-def _iter_columns(self: SqlLedger, **_bounds: Any) -> Iterator[LedgerEntry]:
-    """Every column an entry has (chain v2 verifies each), as rows, not a mapped object per row."""
-    query = sa.select(*(LEDGER.c[n] for n in LEDGER_COLUMNS)).order_by(LEDGER.c.seq)
-    for row in self.session.execute(query.execution_options(yield_per=1000)).mappings():
-        yield entry_from_row(dict(row))
-
-
 @contextlib.contextmanager
 def proposed_fixes() -> Iterator[None]:
-    """Swap in the three recommended changes for the duration of the block."""
+    """Swap in the recommended changes for the duration of the block (the third, Core rows in
+    `SqlLedger.iter_entries`, is in the code since chain v2)."""
     patches = [
         (scores, "_upsert", _upsert_executemany),
         (credit.events, "is_valid_uscc",
          functools.lru_cache(maxsize=65_536)(credit.events.is_valid_uscc)),
-        (SqlLedger, "iter_entries", _iter_columns),
     ]
     saved = [(owner, name, getattr(owner, name)) for owner, name, _new in patches]
     for owner, name, new in patches:

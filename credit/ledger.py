@@ -57,7 +57,11 @@ def link_hash(prev_hash: str, digest: str) -> str:
 
 def chain_hash(prev_hash: str, payload: str) -> str:
     """The entry hash of `payload` after `prev_hash`, by the payload's chain version."""
-    if _version(_loads_or_none(payload)) >= 2:
+    return _hash(prev_hash, payload, _version(_loads_or_none(payload)))
+
+
+def _hash(prev_hash: str, payload: str, version: int) -> str:
+    if version >= 2:
         return link_hash(prev_hash, payload_digest(payload))
     return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
@@ -217,7 +221,7 @@ class Walk:
         if body is None:
             return "payload is not a JSON object (edited)"
         version = _version(body)
-        if chain_hash(self.prev_hash, entry.payload) != entry.entry_hash:
+        if _hash(self.prev_hash, entry.payload, version) != entry.entry_hash:
             return "entry_hash does not match the payload (edited)"
         reason = _check_columns(entry, body, version) or self._check_version(entry, body, version)
         if reason:

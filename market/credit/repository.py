@@ -17,27 +17,13 @@ from sqlmodel import Session, col, select
 
 from credit.errors import LedgerConflict
 from credit.events import CreditEvent
-from credit.ledger import GENESIS_HASH, LedgerEntry, format_time
-from market.credit.models import (
-    HEAD_ID,
-    LEDGER_COLUMNS,
-    CreditLedgerEntry,
-    CreditLedgerHead,
-    CreditPersonal,
-)
+from credit.ledger import ENTRY_FIELDS, GENESIS_HASH, LedgerEntry, format_time
+from market.credit.models import HEAD_ID, CreditLedgerEntry, CreditLedgerHead, CreditPersonal
 
 
 def _entry(row: CreditLedgerEntry) -> LedgerEntry:
     return LedgerEntry(row.seq, row.prev_hash, row.payload, row.entry_hash, row.personal_ref,
                        row.subject, row.event_id, format_time(row.recorded_at))
-
-
-def entry_from_row(values: Mapping[str, Any]) -> LedgerEntry:
-    """Every stored column of a row, as the library verifies them."""
-    data = dict(values)
-    when = data["recorded_at"]
-    data["recorded_at"] = format_time(when) if isinstance(when, datetime) else when
-    return LedgerEntry(**data)
 
 
 class SqlLedger:
@@ -99,12 +85,14 @@ class SqlLedger:
         # Every column (verification compares each with the payload), as rows, not ORM objects:
         # verification reads the whole ledger.
         t = CreditLedgerEntry.__table__  # type: ignore[attr-defined]
-        query = sa.select(*(t.c[name] for name in LEDGER_COLUMNS)).where(t.c.seq > after)
+        query = sa.select(*(t.c[name] for name in ENTRY_FIELDS)).where(t.c.seq > after)
         if upto is not None:
             query = query.where(t.c.seq <= upto)
         rows = self.session.execute(query.order_by(t.c.seq).execution_options(yield_per=5000))
-        for row in rows.mappings():
-            yield entry_from_row(dict(row))
+        for row in rows:
+            values: dict[str, Any] = dict(zip(ENTRY_FIELDS, row, strict=True))
+            values["recorded_at"] = format_time(values["recorded_at"])
+            yield LedgerEntry(**values)
 
     def head(self) -> LedgerEntry | None:
         head = self.lock_head()
