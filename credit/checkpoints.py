@@ -93,13 +93,21 @@ def verify_ledger(repo: LedgerRepository, checkpoints: Iterable[SignedCheckpoint
     broken = walk.run(repo.iter_entries())
     if broken is not None:
         return broken
+    failed = failing_checkpoint(walk, marks, trusted_keys=trusted_keys)
+    return failed or VerifyResult(True, walk.prev_hash, length=walk.expected - 1)
+
+
+def failing_checkpoint(walk: Walk, checkpoints: Iterable[SignedCheckpoint], *,
+                       trusted_keys: Iterable[str] | None = None) -> VerifyResult | None:
+    """After a finished `walk` (built with the checkpoints' seqs), the first checkpoint it does
+    not extend, or None."""
     length = walk.expected - 1
     trusted = set(trusted_keys) if trusted_keys is not None else None
-    for cp in marks:
+    for cp in checkpoints:
         reason = _checkpoint_failure(cp, trusted, length, walk.hashes)
         if reason:
             return VerifyResult(False, walk.prev_hash, None, reason, length, cp.id)
-    return VerifyResult(True, walk.prev_hash, length=length)
+    return None
 
 
 def _checkpoint_failure(cp: SignedCheckpoint, trusted: set[str] | None, length: int,

@@ -13,17 +13,16 @@ from now on. It refuses to anchor a chain that does not verify (that would bless
 only while no version 2 event follows it.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
 
 import market.db
-from credit.checkpoints import SignedCheckpoint, verify_ledger
+from credit.checkpoints import SignedCheckpoint, failing_checkpoint
 from credit.ledger import (
     ANCHOR_EVENT_ID,
-    InMemoryLedger,
     LedgerEntry,
     Walk,
     build_anchor,
@@ -48,39 +47,37 @@ checkpoints = sa.table('credit_checkpoints', *(sa.column(n) for n in (
     'id', 'seq', 'head_hash', 'signed_at', 'signature', 'public_key')))
 
 
-def _entries(conn: sa.Connection) -> list[LedgerEntry]:
-    rows = conn.execute(sa.select(ledger).order_by(ledger.c.seq)).mappings()
-    return [LedgerEntry(**{**row, 'recorded_at': format_time(row['recorded_at'])})
-            for row in rows]
+def _entries(conn: sa.Connection) -> Iterator[LedgerEntry]:
+    """The stored rows in order, streamed: a v1 ledger may hold millions."""
+    query = sa.select(ledger).order_by(ledger.c.seq).execution_options(yield_per=5000)
+    for row in conn.execute(query).mappings():
+        yield LedgerEntry(**{**row, 'recorded_at': format_time(row['recorded_at'])})
 
 
 def upgrade() -> None:
     with op.batch_alter_table('credit_ledger', schema=None) as batch_op:
         batch_op.alter_column('subject', existing_type=sa.String(length=80), nullable=True)
     conn = op.get_bind()
-    entries = _entries(conn)
-    if not entries:
-        return  # nothing of version 1: the chain starts at version 2
-    walk = Walk()
-    for entry in entries:
-        reason = walk.step(entry)
-        if reason or walk.v2_started:
-            raise RuntimeError(f"credit ledger entry {entry.seq}: "
-                               f"{reason or 'already version 2'}; not anchoring it")
     marks = [SignedCheckpoint(**row) for row in conn.execute(
         sa.select(checkpoints.c.id, checkpoints.c.seq, checkpoints.c.head_hash,
                   checkpoints.c.signed_at.label('at'), checkpoints.c.signature,
                   checkpoints.c.public_key).order_by(checkpoints.c.id)).mappings()]
-    memory = InMemoryLedger()
-    memory.entries = entries
-    found = verify_ledger(memory, marks)
-    if found.checkpoint_id is not None:
+    walk, last = Walk(cp.seq for cp in marks), None
+    for last in _entries(conn):
+        reason = walk.step(last)
+        if reason or walk.v2_started:
+            raise RuntimeError(f"credit ledger entry {last.seq}: "
+                               f"{reason or 'already version 2'}; not anchoring it")
+    if last is None:
+        return  # nothing of version 1: the chain starts at version 2
+    found = failing_checkpoint(walk, marks)
+    if found is not None:
         raise RuntimeError(f"credit checkpoint {found.checkpoint_id}: {found.reason}; "
                            "not anchoring the ledger")
     stored = conn.execute(sa.select(head.c.seq, head.c.entry_hash)).one()
-    if tuple(stored) != (entries[-1].seq, entries[-1].entry_hash):
+    if tuple(stored) != (last.seq, last.entry_hash):
         raise RuntimeError("credit_ledger_head does not match the last entry; not anchoring it")
-    anchor = build_anchor(entries[-1], walk.v1.hexdigest(), recorded_at=datetime.now(UTC))
+    anchor = build_anchor(last, walk.v1.hexdigest(), recorded_at=datetime.now(UTC))
     assert anchor.event_id == ANCHOR_EVENT_ID
     conn.execute(sa.insert(ledger).values(
         seq=anchor.seq, prev_hash=anchor.prev_hash, payload=anchor.payload,

@@ -182,3 +182,18 @@ def test_the_downgrade_removes_only_the_anchor_and_refuses_once_v2_events_follow
     app.extensions["xunhuan.engine"].dispose()
     with pytest.raises(RuntimeError, match="version 2"):
         downgrade(v1_url, BEFORE)
+
+
+def test_the_upgrade_refuses_a_v1_chain_its_checkpoint_does_not_hold(
+    v1_url: str, tmp_path: Path
+) -> None:
+    _write_v1(v1_url, tmp_path)
+    engine = make_engine(v1_url)
+    with engine.begin() as conn:
+        second = conn.execute(sa.text("SELECT entry_hash FROM credit_ledger WHERE seq = 2"))
+        conn.execute(sa.text("UPDATE credit_ledger_head SET seq = 2, entry_hash = :h"),
+                     {"h": second.scalar_one()})
+        conn.execute(sa.text("DELETE FROM credit_ledger WHERE seq = 3"))
+    engine.dispose()
+    with pytest.raises(RuntimeError, match="checkpoint 1: .*truncated"):
+        upgrade(v1_url)
