@@ -25,3 +25,11 @@ class LedgerConflict(CreditError):
 
 class InvalidCheckpoint(CreditError):
     """A checkpoint is malformed."""
+
+
+class ProofUnavailable(CreditError):
+    """No digest-only consistency proof exists for the range (version 1 entries, or missing)."""
+
+
+class LedgerBroken(CreditError):
+    """The chain does not verify; nothing may be derived from it."""

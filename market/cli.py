@@ -167,26 +167,44 @@ def credit_deliver_command() -> None:
     click.echo(f"delivered {count} outbox events")
 
 
+def _station_key() -> str | None:
+    from market.credit.checkpoints import station_public_key
+    from market.credit.services import checkpoint_key_path
+
+    return station_public_key(checkpoint_key_path(current_app.config))
+
+
 @credit_group.command("verify")
 @with_appcontext
 def credit_verify_command() -> None:
-    """Walk the hash chain: print the head hash (exit 0) or the first broken entry (exit 1)."""
-    from market.credit.services import verify
+    """Check the chain, its head and every signed checkpoint: print the head hash (exit 0), or
+    the first checkpoint or entry that fails and why (exit 1)."""
+    from market.credit.checkpoints import describe, verify
 
     with Session(get_engine()) as session:
-        result = verify(session=session)
+        result = verify(session=session, station_key=_station_key())
     if not result.ok:
-        click.echo(f"ledger broken at entry {result.first_broken_seq}: {result.reason}", err=True)
+        click.echo(describe(result), err=True)
         raise SystemExit(1)
-    click.echo(f"ledger intact; head {result.head_hash}")
+    click.echo(f"ledger intact; {result.length} entries; head {result.head_hash}")
 
 
 @credit_group.command("checkpoint")
 @with_appcontext
 def credit_checkpoint_command() -> None:
-    """Sign the ledger head with the Ed25519 key in the data dir (created 0600 on first use)."""
+    """Verify the ledger, then sign its head with the Ed25519 key in the data dir (created 0600
+    on first use); a ledger that does not verify is not signed (exit 1)."""
+    from credit.errors import LedgerBroken
+    from market.credit.checkpoints import require_intact
     from market.credit.services import checkpoint, checkpoint_key_path, load_private_key
 
+    with Session(get_engine()) as session:
+        try:
+            require_intact(session=session, station_key=_station_key())
+        except LedgerBroken as error:
+            click.echo(f"not signing: {error}", err=True)
+            raise SystemExit(1) from error
+        session.commit()  # end the read transaction (SQLite holds its lock until then)
     key = load_private_key(checkpoint_key_path(current_app.config))
     with Session(get_engine()) as session:
         row = checkpoint(session=session, private_key=key)
@@ -197,13 +215,22 @@ def credit_checkpoint_command() -> None:
 @click.option("--stale", is_flag=True, help="Only scores past their stale time or formula.")
 @with_appcontext
 def credit_recompute_command(stale: bool) -> None:
-    """Rescore every subject from the ledger (after a formula change), or only the stale ones."""
+    """Verify the ledger, then rescore every subject from it (after a formula change), or only
+    the stale ones; a ledger that does not verify is refused (exit 1, nothing written)."""
     import time
 
+    from credit.errors import LedgerBroken
+    from market.credit.checkpoints import require_intact
     from market.credit.scores import recompute_all
 
     started = time.perf_counter()
     with Session(get_engine()) as session:
+        try:
+            require_intact(session=session, station_key=_station_key())
+        except LedgerBroken as error:
+            click.echo(f"not recomputing scores: {error}; nothing written", err=True)
+            raise SystemExit(1) from error
+        session.commit()  # end the read transaction (SQLite holds its lock until then)
         count = recompute_all(session, only_stale=stale)
     click.echo(f"recomputed {count} subjects in {time.perf_counter() - started:.1f} s")
 

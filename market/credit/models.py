@@ -2,6 +2,8 @@
 
 `credit_ledger` rows are only ever inserted; `subject` and `event_id` repeat what the hashed
 payload says, for lookups and as a database-level guard against delivering an event twice.
+Every column is a fact the chain covers (`LEDGER_COLUMNS`, checked against the table by a
+test): a column the verifier does not compare with the hashed payload would be an unguarded edit.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from credit.ledger import COVERAGE
 from market.db import UTCDateTime, utcnow
 
 HEAD_ID = 1
@@ -29,9 +32,13 @@ class CreditLedgerEntry(SQLModel, table=True):
     payload: str = Field(sa_type=sa.Text)
     entry_hash: str = Field(max_length=64)
     personal_ref: str | None = Field(default=None, max_length=32)
-    subject: str = Field(max_length=80, index=True)
+    subject: str | None = Field(default=None, max_length=80, index=True)  # None: the v2 anchor
     event_id: str = Field(max_length=200)
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# column -> how the chain covers it; each is a field of `credit.ledger.LedgerEntry`.
+LEDGER_COLUMNS: dict[str, str] = dict(COVERAGE)
 
 
 class CreditLedgerHead(SQLModel, table=True):

@@ -9,18 +9,21 @@ are only inserted; the head row is the one thing that is updated.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from credit.errors import LedgerConflict
 from credit.events import CreditEvent
-from credit.ledger import GENESIS_HASH, LedgerEntry
+from credit.ledger import ENTRY_FIELDS, GENESIS_HASH, LedgerEntry, format_time
 from market.credit.models import HEAD_ID, CreditLedgerEntry, CreditLedgerHead, CreditPersonal
 
 
 def _entry(row: CreditLedgerEntry) -> LedgerEntry:
-    return LedgerEntry(row.seq, row.prev_hash, row.payload, row.entry_hash, row.personal_ref)
+    return LedgerEntry(row.seq, row.prev_hash, row.payload, row.entry_hash, row.personal_ref,
+                       row.subject, row.event_id, format_time(row.recorded_at))
 
 
 class SqlLedger:
@@ -41,6 +44,13 @@ class SqlLedger:
             self._head = head
         return self._head
 
+    def stored_head(self) -> CreditLedgerHead:
+        """The head row as stored (without locking)."""
+        head = self.session.get(CreditLedgerHead, HEAD_ID)
+        if head is None:
+            raise LedgerConflict("credit_ledger_head has no row; run `xunhuan init-db`")
+        return head
+
     def head_seq(self) -> int:
         """The seq the head row records (without locking)."""
         head = self.session.get(CreditLedgerHead, HEAD_ID)
@@ -54,7 +64,8 @@ class SqlLedger:
             if entry.personal_ref is None:
                 raise LedgerConflict("personal data needs a personal_ref")
             self.session.add(CreditPersonal(ref=entry.personal_ref, data=dict(personal)))
-        event = entry.event()
+        if entry.event_id is None or entry.recorded_at is None:
+            raise LedgerConflict(f"entry {entry.seq} lacks its event_id or recorded_at")
         self.session.add(
             CreditLedgerEntry(
                 seq=entry.seq,
@@ -62,20 +73,26 @@ class SqlLedger:
                 payload=entry.payload,
                 entry_hash=entry.entry_hash,
                 personal_ref=entry.personal_ref,
-                subject=event.subject,
-                event_id=event.event_id,
+                subject=entry.subject,
+                event_id=entry.event_id,
+                recorded_at=datetime.fromisoformat(entry.recorded_at),
             )
         )
         head.seq, head.entry_hash = entry.seq, entry.entry_hash
         self.session.add(head)
 
-    def iter_entries(self) -> Iterator[LedgerEntry]:
-        # Five strings per row, not ORM objects: verification reads the whole ledger.
+    def iter_entries(self, *, after: int = 0, upto: int | None = None) -> Iterator[LedgerEntry]:
+        # Every column (verification compares each with the payload), as rows, not ORM objects:
+        # verification reads the whole ledger.
         t = CreditLedgerEntry.__table__  # type: ignore[attr-defined]
-        query = sa.select(t.c.seq, t.c.prev_hash, t.c.payload, t.c.entry_hash, t.c.personal_ref)
+        query = sa.select(*(t.c[name] for name in ENTRY_FIELDS)).where(t.c.seq > after)
+        if upto is not None:
+            query = query.where(t.c.seq <= upto)
         rows = self.session.execute(query.order_by(t.c.seq).execution_options(yield_per=5000))
-        for seq, prev_hash, payload, entry_hash, personal_ref in rows:
-            yield LedgerEntry(seq, prev_hash, payload, entry_hash, personal_ref)
+        for row in rows:
+            values: dict[str, Any] = dict(zip(ENTRY_FIELDS, row, strict=True))
+            values["recorded_at"] = format_time(values["recorded_at"])
+            yield LedgerEntry(**values)
 
     def head(self) -> LedgerEntry | None:
         head = self.lock_head()

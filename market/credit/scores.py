@@ -118,9 +118,15 @@ def lookup(session: Session, subject: str, *, now: datetime | None = None) -> Cr
 
 
 def _subject_batches(session: Session) -> Iterator[list[str]]:
-    query = select(CreditLedgerEntry.subject).distinct().order_by(col(CreditLedgerEntry.subject))
+    query = (
+        select(CreditLedgerEntry.subject)
+        .where(col(CreditLedgerEntry.subject).is_not(None))  # the chain's v2 anchor has none
+        .distinct()
+        .order_by(col(CreditLedgerEntry.subject))
+    )
     batch: list[str] = []
     for subject in session.exec(query):
+        assert subject is not None
         batch.append(subject)
         if len(batch) == BATCH:
             yield batch

@@ -1,4 +1,4 @@
-"""Credit intake from the outbox, chain verification, checkpoints, and scores for the pages.
+"""Credit intake from the outbox, checkpoints, and scores for the pages.
 
 Subjects: a user is `person_subject(str(user.id), key)` where `key` is
 HMAC-SHA256(SECRET_KEY, "xunhuan credit subject key v1"), or the app's CREDIT_SUBJECT_KEY when
@@ -29,14 +29,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
+from credit.checkpoints import make_checkpoint
 from credit.events import CreditEvent, org_subject, person_subject
 from credit.explain import Hint, what_would_change
 from credit.identifiers import is_valid_uscc, normalize_uscc
-from credit.ledger import LedgerEntry, VerifyResult, append_event, make_checkpoint, verify_chain
+from credit.ledger import LedgerEntry, append_event
 from credit.model import CreditResult, score_subject
 from market.certificates.models import WipeCertificate
 from market.credit import scores
-from market.credit.models import CreditCheckpoint, CreditLedgerEntry, CreditScore
+from market.credit.checkpoints import verify as verify  # callers verify through the services
+from market.credit.models import CreditCheckpoint, CreditScore
 from market.credit.repository import SqlLedger
 from market.db import utcnow
 from market.listings.models import Listing
@@ -215,23 +217,6 @@ def _deliver(session: OrmSession, key: bytes,
                 after(own)
     except Exception:  # noqa: BLE001 - the trade is saved; `xunhuan credit deliver` retries
         log.exception("credit delivery failed; the outbox keeps the events")
-
-
-def verify(*, session: Session) -> VerifyResult:
-    """Walk the chain; a chain shorter than the head row says was truncated at its end."""
-    result = verify_chain(SqlLedger(session))
-    if not result.ok:
-        return result
-    expected = SqlLedger(session).head_seq()
-    count = session.exec(select(sa.func.count()).select_from(CreditLedgerEntry)).one()
-    if count != expected:
-        return VerifyResult(
-            False,
-            result.head_hash,
-            count + 1,
-            f"the head records {expected} entries, the chain holds {count}",
-        )
-    return result
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:

@@ -168,3 +168,13 @@ def request_form(kind: str) -> ResponseReturnValue:
         statement=request.form.get("statement", ""),
         **LABELS,
     ), status
+
+
+@bp.get("/credit/checkpoints")
+def checkpoints() -> ResponseReturnValue:
+    """The public page of the ledger's signed checkpoints, for anyone to keep and check later."""
+    from market.credit.checkpoints import published, station_public_key
+
+    key = station_public_key(services.checkpoint_key_path(current_app.config))
+    return render_template("credit/checkpoints.html",
+                           listing=published(get_session(), key=key, limit=50))

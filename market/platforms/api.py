@@ -1,4 +1,4 @@
-"""The partner credit API: push events, read a grade, and the OpenAPI document.
+"""The partner credit API: push events, read a grade, the public checkpoints, the OpenAPI document.
 
 Every call under /api/v1/credit/ is audited in `api_calls` after its answer is made, whatever
 that answer is (401, 403, 409, 422, 429 included). Rate limits count per key prefix for a
@@ -147,6 +147,64 @@ def push_events() -> ResponseReturnValue:
 def subject(subject_ref: str) -> ResponseReturnValue:
     """A subject's grade, score, confidence and reason codes."""
     return jsonify(services.subject_view(session=get_session(), subject_ref=subject_ref))
+
+
+def _station_key() -> str | None:
+    from market.credit.checkpoints import station_public_key
+    from market.credit.services import checkpoint_key_path
+
+    return station_public_key(checkpoint_key_path(current_app.config))
+
+
+def _whole(name: str, default: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        if default is not None:
+            return default
+        raise ApiError(400, "missing_parameter", f"Give `{name}`, a whole number.")
+    if not raw.isascii() or not raw.isdecimal() or len(raw) > 12:
+        raise ApiError(400, "not_a_whole_number", f"`{name}` must be a whole number >= 0.")
+    return int(raw)
+
+
+# Public: checkpoints are published so that anyone holding one can later check the ledger was
+# not rewritten; nothing in them is personal. Rate-limited per remote address like reads.
+@bp.get("/credit/checkpoints")
+@limiter.limit(_read_limit, key_func=_rate_key)
+def checkpoints() -> ResponseReturnValue:
+    """The newest signed checkpoints, the station's public key and its fingerprint."""
+    from market.credit.checkpoints import MAX_LISTED, published
+
+    limit = _whole("limit", 100)
+    if not 1 <= limit <= MAX_LISTED:
+        raise ApiError(400, "out_of_range", f"`limit` must be 1-{MAX_LISTED}.")
+    return jsonify(published(get_session(), key=_station_key(), limit=limit))
+
+
+@bp.get("/credit/checkpoints/consistency")
+@limiter.limit(_read_limit, key_func=_rate_key)
+def consistency() -> ResponseReturnValue:
+    """The payload digests that lead from the head at `from` to the head at `to`."""
+    from credit.errors import ProofUnavailable
+    from market.credit.checkpoints import MAX_PROOF_ENTRIES, proof
+    from market.credit.repository import SqlLedger
+
+    session = get_session()
+    head_seq = SqlLedger(session).head_seq()
+    first, last = _whole("from"), _whole("to", head_seq)
+    if last > head_seq:
+        raise ApiError(400, "out_of_range", f"The ledger holds {head_seq} entries.")
+    if first > last:
+        raise ApiError(400, "from_after_to", "`from` must not be after `to`.")
+    if last - first > MAX_PROOF_ENTRIES:
+        raise ApiError(400, "range_too_long", f"Ask for at most {MAX_PROOF_ENTRIES} entries; "
+                       "chain proofs for longer ranges.")
+    try:
+        return jsonify(proof(session, first=first, last=last))
+    except ProofUnavailable as error:
+        raise ApiError(400, "no_digest_proof", f"No digest-only proof: {error}. Version 1 "
+                       "entries hash their payload; start at the version 2 anchor's "
+                       "previous seq or later.") from error
 
 
 @bp.get("/openapi.json")

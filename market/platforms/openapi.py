@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import credit.model
+from market.platforms import openapi_ledger
 from market.platforms.intake import MAX_EVENTS, PARTNER_KINDS
 
-JSON = "application/json"
-REF = "#/components/schemas/"
+JSON, REF = openapi_ledger.JSON, openapi_ledger.REF
+_response = openapi_ledger.response  # one helper for both parts of the document
 
 REASONS: dict[str, tuple[str, ...]] = {
     "BadRequestEvents": (
@@ -54,7 +55,8 @@ def _reason_codes() -> dict[str, Any]:
 
 def _schemas() -> dict[str, Any]:
     nullable_text = {"type": ["string", "null"], "maxLength": 200}
-    schemas: dict[str, Any] = {name: _error(codes) for name, codes in REASONS.items()}
+    reasons = REASONS | openapi_ledger.REASONS
+    schemas: dict[str, Any] = {name: _error(codes) for name, codes in reasons.items()}
     schemas["Conflict"] = {
         "oneOf": [
             _error(("idempotency_key_reused",)),
@@ -152,20 +154,8 @@ def _schemas() -> dict[str, Any]:
         },
         "additionalProperties": False,
     }
+    schemas.update(openapi_ledger.schemas())
     return schemas
-
-
-def _response(description: str, schema: str, **headers: str) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "description": description,
-        "content": {JSON: {"schema": {"$ref": REF + schema}}},
-    }
-    if headers:
-        out["headers"] = {
-            name: {"description": text, "schema": {"type": "string"}}
-            for name, text in headers.items()
-        }
-    return out
 
 
 def _guarded(**responses: dict[str, Any]) -> dict[str, Any]:
@@ -259,12 +249,14 @@ def document() -> dict[str, Any]:
             "title": "Xunhuan partner credit API",
             "version": "1.0.0",
             "description": "Partner platforms push credit events and read grades. Keys are issued "
-            "with `xunhuan platform create`.",
+            "with `xunhuan platform create`. The ledger's signed checkpoints and consistency "
+            "proofs are public.",
         },
         "paths": {
             "/api/v1/credit/events": {"post": events},
             "/api/v1/credit/subjects/{subject_ref}": {"get": subject},
             "/api/v1/openapi.json": {"get": itself},
+            **openapi_ledger.paths(),
         },
         "components": {
             "securitySchemes": {

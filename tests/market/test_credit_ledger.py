@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, col, func, select
 
+from credit.checkpoints import verify_checkpoint
 from credit.events import CreditEvent, org_subject
-from credit.ledger import verify_checkpoint
 from market.accounts.models import User
 from market.credit import services as credit
 from market.credit.models import CreditCheckpoint, CreditLedgerEntry, CreditPersonal
