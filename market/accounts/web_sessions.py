@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Request, Response, g, request, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from market.accounts import sessions
 from market.accounts.models import User
@@ -72,14 +72,20 @@ def log_in(user: User, *, remember: bool) -> None:
     g.remember_cookie = issued.remember_token  # None clears any cookie of an earlier login
 
 
+def _current_row() -> Any:
+    if not current_user.is_authenticated:  # loads the user, and with it the row, if not yet
+        return None
+    return g.get("user_session")
+
+
 def current_session_id() -> int | None:
-    row = g.get("user_session")
+    row = _current_row()
     return row.id if row is not None else None
 
 
 def log_out() -> None:
     """End this browser's session record (and its remember-me token), then forget the user."""
-    row = g.get("user_session")
+    row = _current_row()
     if row is not None:
         db = get_session()
         sessions.end(row)

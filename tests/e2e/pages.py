@@ -10,7 +10,6 @@ from playwright.sync_api import Page
 from tests.support.sms import codes
 
 
-
 def register(
     page: Page, base: str, *, identifier: str, name: str, street: str, password: str
 ) -> None:

@@ -21,7 +21,9 @@ class CodeLog(logging.Handler):
         self._lock = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
-        to, text = record.args if isinstance(record.args, tuple) else ("", "")
+        if not (isinstance(record.args, tuple) and len(record.args) == 2):
+            return  # not a message the LogSender sent
+        to, text = record.args
         match = CODE_RE.search(str(text))
         if match:
             with self._lock:
