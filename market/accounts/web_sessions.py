@@ -45,7 +45,9 @@ def load_from_remember_cookie(req: Request) -> User | None:
     issued = sessions.restore(session=db, remember_token=token)
     user = _usable(db.get(User, issued.row.user_id)) if issued else None
     if issued is None or user is None:
-        g.remember_cookie = None  # spent, ended or aged: tell the browser to drop it
+        # Spent, ended or aged: refused. The cookie is left alone, because a second request
+        # the same browser sent at the same moment may have just rotated it; deleting it here
+        # could overwrite the new one. Logout deletes it.
         return None
     session["_user_id"] = str(user.id)
     session["_fresh"] = False

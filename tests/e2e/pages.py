@@ -20,7 +20,8 @@ def register(
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_label("确认密码").fill(password)
     page.get_by_label("我已阅读并同意《隐私政策》").check()
-    page.get_by_role("button", name="注册").click()
+    with page.expect_navigation():  # the form always answers with a page: errors, or the code
+        page.get_by_role("button", name="注册").click()
     if page.url.endswith("/account/verify"):
         enter_code(page, identifier)
 
