@@ -64,15 +64,10 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.login_message = _l("请先登录。")  # type: ignore[assignment]
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> Any:
-        from market.accounts.models import User
-        from market.db import get_session
+    from market.accounts import sms, web_sessions
 
-        if not user_id.isdecimal():
-            return None
-        user = get_session().get(User, int(user_id))
-        return user if user is not None and user.is_active else None
+    web_sessions.init_app(app, login_manager)
+    sms.init_app(app)
 
 
 def _init_search(app: Flask) -> None:

@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 
 from credit.identifiers import uscc_check_character
 from market.accounts import services as accounts
+from market.accounts.consent import PRIVACY_NOTICE_VERSION
 from market.accounts.models import User
 from market.db import utcnow
 from market.demo_certificates import certify_devices, grade_listing
@@ -23,6 +24,10 @@ from market.listings.models import Listing, ListingPhoto
 from market.orgs import services as orgs
 from market.orgs.models import Organization
 from market.streets import STREETS
+
+# The demo's people are made up: nobody's data is behind them, so no consent page stands
+# between a visitor and the demo; real accounts made with `create-user` are asked at login.
+DEMO_CONSENT = PRIVACY_NOTICE_VERSION
 
 PALETTE = {
     "电子产品": ((38, 70, 83), (42, 157, 143)),
@@ -89,6 +94,7 @@ def seed_demo(*, session: Session, images: ImageStore) -> list[tuple[str, str, s
                 home_street=street,
                 role=role,
                 organization=org,
+                consent_version=DEMO_CONSENT,
             )
         )
         logins.append((role.value, mobile, password))
@@ -102,6 +108,7 @@ def seed_demo(*, session: Session, images: ImageStore) -> list[tuple[str, str, s
                 password="demo-neighbour-2026",
                 display_name=name,
                 home_street=list(STREETS)[i * 2],
+                consent_version=DEMO_CONSENT,
             )
         )
     listings = _seed_items(session=session, images=images, sellers=sellers)

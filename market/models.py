@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from market.accounts.models import User
+from market.accounts.models import PendingRegistration, User, UserSession
 from market.books.models import (
     CornerBook,
     CornerMember,
@@ -74,7 +74,9 @@ __all__ = [
     "ShopProfile",
     "StationKey",
     "Textbook",
+    "PendingRegistration",
     "User",
+    "UserSession",
     "WantedBook",
     "WipeCertificate",
     "metadata",

@@ -9,6 +9,7 @@ from flask import Flask
 from sqlmodel import Session
 
 from market.accounts import services as accounts
+from market.accounts.consent import PRIVACY_NOTICE_VERSION
 from market.accounts.models import ROLE_ORG_KINDS, Role, User
 from market.db import get_engine
 from market.listings.models import Listing
@@ -26,7 +27,8 @@ def make_organization(session: Session, **overrides: Any) -> Organization:
 
 
 def make_user(session: Session, role: Role = Role.RESIDENT, **overrides: Any) -> User:
-    """A user with `PASSWORD`; staff roles get an organization of the right kind."""
+    """A user with `PASSWORD` who agreed to the current privacy notice; staff roles get an
+    organization of the right kind."""
     n = next(_numbers)
     fields: dict[str, Any] = {
         "identifier": f"137{n:08d}",
@@ -34,6 +36,7 @@ def make_user(session: Session, role: Role = Role.RESIDENT, **overrides: Any) ->
         "display_name": f"用户{n}",
         "home_street": "长虹",
         "role": role,
+        "consent_version": PRIVACY_NOTICE_VERSION,
     }
     if role in ROLE_ORG_KINDS and "organization" not in overrides:
         fields["organization"] = make_organization(session, kind=OrgKind(ROLE_ORG_KINDS[role]))

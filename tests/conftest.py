@@ -17,6 +17,10 @@ from market import create_app
 from market.migrate import upgrade
 from tests.support.pg import PostgresCluster, find_bindir
 from tests.support.requirements import need
+from tests.support.sms import codes as sent_codes
+from tests.support.sms import install as install_code_log
+
+install_code_log()
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -120,28 +124,41 @@ class AuthActions:
         password: str = "correct-horse",
         display_name: str = "张三",
         home_street: str = "学府",
+        *,
+        consent: bool = True,
+        verify: bool = True,
     ) -> TestResponse:
+        """Fill in the form (ticking the consent box), then type the code the log shows;
+        return the last response (the redirect home once the account exists)."""
         token = csrf_token(self.client, "/account/register")
-        return self.client.post(
-            "/account/register",
-            data={
-                "csrf_token": token,
-                "identifier": identifier,
-                "display_name": display_name,
-                "home_street": home_street,
-                "password": password,
-                "confirm": password,
-            },
-        )
+        data = {
+            "csrf_token": token,
+            "identifier": identifier,
+            "display_name": display_name,
+            "home_street": home_street,
+            "password": password,
+            "confirm": password,
+        }
+        if consent:
+            data["consent"] = "y"
+        response = self.client.post("/account/register", data=data)
+        if not verify or response.headers.get("Location") != "/account/verify":
+            return response
+        return self.verify(sent_codes.latest(identifier))
+
+    def verify(self, code: str) -> TestResponse:
+        token = csrf_token(self.client, "/account/verify")
+        return self.client.post("/account/verify", data={"csrf_token": token, "code": code})
 
     def login(
-        self, identifier: str = "13912345678", password: str = "correct-horse"
+        self, identifier: str = "13912345678", password: str = "correct-horse",
+        *, remember: bool = False,
     ) -> TestResponse:
         token = csrf_token(self.client, "/account/login")
-        return self.client.post(
-            "/account/login",
-            data={"csrf_token": token, "identifier": identifier, "password": password},
-        )
+        data = {"csrf_token": token, "identifier": identifier, "password": password}
+        if remember:
+            data["remember"] = "y"
+        return self.client.post("/account/login", data=data)
 
     def logout(self) -> TestResponse:
         token = csrf_token(self.client, "/")

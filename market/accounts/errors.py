@@ -25,3 +25,17 @@ class InvalidCredentials(AccountError):
 
 class InvalidIdentifier(AccountError):
     field = "identifier"
+
+
+class VerificationFailed(AccountError):
+    """A one-time code was wrong, expired or tried too often."""
+
+    field = "code"
+
+
+class RegistrationUnavailable(AccountError):
+    """No message gateway is configured, so no code can be sent."""
+
+
+class TooManyRequests(AccountError):
+    """A code was asked for too soon or too often."""

@@ -148,7 +148,10 @@ def test_list_by_isbn_hand_in_and_take_for_a_credit(
         amy.get_by_label("Home street").select_option("学府")
         amy.get_by_label("Password", exact=True).fill("nankai-88-x")
         amy.get_by_label("Confirm password").fill("nankai-88-x")
-        amy.get_by_role("button", name="Sign up").click()
+        amy.get_by_label("I have read and agree to the privacy notice").check()
+        with amy.expect_navigation():
+            amy.get_by_role("button", name="Sign up").click()
+        pages.enter_code(amy, "13600000003")
         amy.get_by_test_id("books-link").click()
         expect(amy.locator("h1")).to_have_text("Book corner")
         untranslated |= pages.chinese_left(amy, CHINESE_DATA)

@@ -1,0 +1,147 @@
+"""The person's own account pages: profile, password, sessions, my data and deletion."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from market.accounts import mydata, services, sessions, web_sessions
+from market.accounts.errors import AccountError
+from market.accounts.forms import DeleteForm, PasswordForm, ProfileForm
+from market.accounts.models import User
+from market.accounts.views import attach, bp, status_of
+from market.db import get_session
+from market.security import login_required
+
+
+def _me() -> User:
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    return user
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> ResponseReturnValue:
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                session=get_session(),
+                user=_me(),
+                display_name=form.display_name.data or "",
+                home_street=form.home_street.data or None,
+            )
+        except AccountError as error:
+            attach(form, error)
+        else:
+            flash(_("资料已保存。"), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form), status_of(form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password() -> ResponseReturnValue:
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            ended = services.change_password(
+                session=get_session(),
+                user=_me(),
+                current=form.current.data or "",
+                new=form.password.data or "",
+                keep_session_id=web_sessions.current_session_id(),
+            )
+        except AccountError as error:
+            attach(form, error)
+        else:
+            flash(_("密码已修改，其他 %(n)d 个设备上的登录已结束。", n=ended), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/password.html", form=form), status_of(form)
+
+
+@bp.get("/sessions")
+@login_required
+def session_list() -> ResponseReturnValue:
+    rows = [
+        (row, sessions.device_label(row.user_agent) or _("未知设备"))
+        for row in sessions.live_sessions(session=get_session(), user_id=_me().id or 0)
+    ]
+    return render_template(
+        "accounts/sessions.html", rows=rows, current_id=web_sessions.current_session_id()
+    )
+
+
+@bp.post("/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int) -> ResponseReturnValue:
+    if session_id == web_sessions.current_session_id():
+        return logout_here()
+    if sessions.end_one(session=get_session(), user_id=_me().id or 0, session_id=session_id):
+        flash(_("该设备上的登录已结束。"), "success")
+    else:
+        flash(_("没有找到这个登录，可能已经结束。"), "error")
+    return redirect(url_for("accounts.session_list"))
+
+
+def logout_here() -> ResponseReturnValue:
+    web_sessions.log_out()
+    flash(_("您已退出登录。"), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions() -> ResponseReturnValue:
+    db = get_session()
+    ended = sessions.end_all(
+        session=db, user_id=_me().id or 0, keep=web_sessions.current_session_id()
+    )
+    db.commit()
+    flash(_("已结束其他 %(n)d 个设备上的登录。", n=ended), "success")
+    return redirect(url_for("accounts.session_list"))
+
+
+@bp.get("/data")
+@login_required
+def my_data() -> ResponseReturnValue:
+    return render_template("accounts/data.html", form=DeleteForm())
+
+
+@bp.get("/data.json")
+@login_required
+def data_download() -> ResponseReturnValue:
+    data = mydata.export(session=get_session(), user=_me(), config=current_app.config)
+    body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": "attachment; filename=xunhuan-my-data.json",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.post("/delete")
+@login_required
+def delete_account() -> ResponseReturnValue:
+    form = DeleteForm()
+    if form.validate_on_submit():
+        try:
+            mydata.delete_account(
+                session=get_session(), user=_me(), password=form.password.data or "",
+                config=current_app.config,
+            )
+        except AccountError as error:
+            attach(form, error)
+        else:
+            logout_user()
+            web_sessions.forget_browser()
+            flash(_("您的账号已注销，个人信息已删除。"), "success")
+            return redirect(url_for("main.index"))
+    return render_template("accounts/data.html", form=form), status_of(form)
