@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from market.listings.errors import ListingError
+from market.privacy import luhn_ok
 
 STORES, MAY_STORE, IDENTIFIER = "stores", "may_store", "identifier"
 
@@ -156,14 +157,6 @@ def _has(text: str, word: str) -> bool:
     if word.isascii():
         return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z])", text) is not None
     return word in text
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
 
 
 def identifier_in(text: str) -> str | None:
