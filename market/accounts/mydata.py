@@ -28,7 +28,7 @@ from market.credit.repository import SqlLedger
 from market.db import utcnow
 from market.listings.models import Listing, ListingPhoto
 from market.notifications.models import Notification
-from market.privacy import mask_name
+from market.privacy import mask_name, mask_text
 from market.trades.models import Message, Rating, Report, Reservation, ReservationStatus
 
 DELETED_NAME = "已注销用户"
@@ -107,7 +107,9 @@ def _trade(session: Session, trade: Reservation, uid: int) -> dict[str, Any]:
                "created_at", "completed_at", "cancelled_at", "dispute_text"),
         "role": "buyer" if trade.buyer_id == uid else "seller",
         "other_party": _name(session, other),
-        "messages": [{"from_me": m.sender_id == uid, "body": m.body,
+        # The other party's messages as they were shown to this person: numbers masked.
+        "messages": [{"from_me": m.sender_id == uid,
+                      "body": m.body if m.sender_id == uid else mask_text(m.body),
                       "created_at": _iso(m.created_at)} for m in messages],
     }
 

@@ -104,7 +104,11 @@ def fill_any_listing_form(page: Page, *, title: str, photos: list[str]) -> None:
     page.get_by_label("交易街道").select_option("长虹")
     for group in page.locator(".question [role=radiogroup]").all():
         group.locator("input").first.check()
-    for select in page.locator("select[name^=d_]").all():
-        select.select_option("yes")
+    for select in page.locator("select[name^=d_]").all():  # the answer that caps nothing
+        bad_if_yes = select.get_attribute("name") in ("d_odour", "d_ex_library", "d_missing_media")
+        select.select_option("no" if bad_if_yes else "yes")
     for box in page.locator("input[name^=d_]").all():
-        box.fill("80" if box.get_attribute("inputmode") == "numeric" else "无")
+        if box.get_attribute("inputmode") != "numeric":
+            box.fill("无")
+        else:  # facts that agree with the first answers (no cap, no contradiction)
+            box.fill("1" if "age" in (box.get_attribute("name") or "") else "95")
