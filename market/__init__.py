@@ -59,6 +59,7 @@ def _init_extensions(app: Flask) -> None:
     )
     _init_search(app)
     _init_credit(app)
+    _init_listing_participants(app)
 
     from flask_babel import lazy_gettext as _l
 
@@ -81,6 +82,20 @@ def _init_search(app: Flask) -> None:
     app.extensions.setdefault("xunhuan.session_setup", []).append(
         lambda session: track(session, index)
     )
+
+
+def _init_listing_participants(app: Flask) -> None:
+    """The areas that take part in a listing's life register their hooks, in this order."""
+    from market.books import listing as book_corners
+    from market.certificates import participant as certificates
+    from market.consignment import participant as consignment
+    from market.credit import participant as credit
+    from market.listings import participants
+    from market.trades import participant as trades
+
+    participants.init_app(app)
+    for area in (certificates, trades, consignment, book_corners, credit):
+        area.init_app(app)
 
 
 def _init_credit(app: Flask) -> None:

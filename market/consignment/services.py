@@ -428,18 +428,6 @@ def item_of_listing(*, session: Session, listing_id: int) -> ConsignmentItem | N
     ).first()
 
 
-def _counter_lock(session: Session, listing: Listing) -> Any:
-    """Consigned listings follow their agreement: edits, withdrawals and renewals are made at
-    the counter, not on the listing pages. Shop stock is the shop's own again."""
-    item = item_of_listing(session=session, listing_id=listing.id or 0)
-    if item is not None and item.status != ItemStatus.SHOP_STOCK:
-        return _l("寄卖品请在柜台管理。")
-    return None
-
-
-listings.register_lock(_counter_lock)
-
-
 def listing_of(*, session: Session, item: ConsignmentItem) -> Listing:
     listing = session.get(Listing, item.listing_id)
     assert listing is not None  # a foreign key

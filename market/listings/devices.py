@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from market.listings.errors import ListingError
+from market.listings.participants import participants_of
 
 STORES, MAY_STORE, IDENTIFIER = "stores", "may_store", "identifier"
 
@@ -260,9 +261,7 @@ def refusal(*, session: Session, listing: Any) -> GateRefused | None:
     )
     if not signals:
         return None
-    from market.certificates.services import passed_certificate_of
-
-    if listing.id and passed_certificate_of(session=session, listing_id=listing.id):
+    if listing.id and participants_of(session).certificate_of(session, listing.id):
         return None
     reason = REASONS.get(listing.no_data_reason or "")
     if reason is None:
