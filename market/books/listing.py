@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session, select
 
 from market.accounts.models import User
-from market.books import catalogue
+from market.books import catalogue, swap_credits
 from market.books.corner import access
 from market.books.errors import BookError
 from market.books.models import CornerBook, Textbook, WantedBook
@@ -36,7 +36,15 @@ def corner_lock(session: Session, listing: Listing) -> object | None:
 
 
 def init_app(app: Flask) -> None:
-    register(app, Participant(name="book corners", lock=corner_lock))
+    register(
+        app,
+        Participant(
+            name="book corners",
+            lock=corner_lock,
+            on_reserved=swap_credits.on_reserved,
+            on_event=swap_credits.on_recorded,
+        ),
+    )
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, select
 from market.accounts.models import Role, User
 from market.consignment import terms
 from market.consignment.errors import ConsignmentError, ItemNotFound, NotShopStaff
-from market.consignment.models import ConsignmentItem, Consignor, ItemStatus, ShopProfile
+from market.consignment.models import ConsignmentItem, Consignor, ShopProfile
 from market.db import utcnow
 from market.images.store import ImageStore
 from market.listings import services as listings

@@ -16,6 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
+from market.listings.catalog import category_label
 from market.listings.errors import ListingError
 from market.listings.participants import participants_of
 
@@ -287,8 +288,6 @@ def refusal(*, session: Session, listing: Any) -> GateRefused | None:
 
 
 def _labels(signals: list[Signal], category: str) -> str:
-    from market.listings.catalog import category_label
-
     names = (category_label(category) if s.source == "category" else str(s.label) for s in signals)
     return " / ".join(dict.fromkeys(names))
 

@@ -35,6 +35,10 @@ Lock = Callable[[Session, Listing], Any]
 BeforeReserve = Callable[[Session, Listing], None]
 # Called when a trade of `listing` completes (flushes, never commits); gets the reservation.
 OnTradeCompleted = Callable[[Session, Listing, Any], None]
+# Called when a reservation of `listing` is made, before it is committed; raises to refuse.
+OnReserved = Callable[[Session, Listing, Any], None]
+# Called for each domain event as it is recorded (trades.events.emit), in its transaction.
+OnEvent = Callable[[Session, Any], None]
 # Attaches a certificate id the seller typed to a new listing; raises ListingError to refuse.
 AttachCertificate = Callable[[Session, Listing, Any, str], None]
 # The passed wipe certificate of a listing, or None.
@@ -52,7 +56,9 @@ class Participant:
     name: str
     lock: Lock | None = None
     before_reserve: BeforeReserve | None = None
+    on_reserved: OnReserved | None = None
     on_trade_completed: OnTradeCompleted | None = None
+    on_event: OnEvent | None = None
     attach_certificate: AttachCertificate | None = None
     certificate_of: CertificateOf | None = None
     listing_page: ListingPage | None = None
@@ -86,6 +92,16 @@ class Participants:
         for participant in self:
             if participant.before_reserve:
                 participant.before_reserve(session, listing)
+
+    def on_reserved(self, session: Session, listing: Listing, reservation: Any) -> None:
+        for participant in self:
+            if participant.on_reserved:
+                participant.on_reserved(session, listing, reservation)
+
+    def on_event(self, session: Session, event: Any) -> None:
+        for participant in self:
+            if participant.on_event:
+                participant.on_event(session, event)
 
     def on_trade_completed(self, session: Session, listing: Listing, reservation: Any) -> None:
         for participant in self:

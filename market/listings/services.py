@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, select
 
 from market.accounts.models import User
 from market.db import utcnow
+from market.images.processing import save_photo
 from market.images.store import ImageStore
 from market.listings import devices, venues
 from market.listings.assessment import LOCK_KEY, assess, parse_whole, publish_blocker
@@ -20,6 +21,7 @@ from market.listings.errors import InvalidTransition, ListingError, NotFound, No
 from market.listings.grading import GradingError, checklist_for
 from market.listings.models import DESCRIPTION_MAX, PRICE_MAX_FEN, TITLE_MAX, Listing, ListingPhoto
 from market.listings.participants import participants_of
+from market.notifications import N_, notify
 from market.streets import STREETS
 
 LIFETIME = timedelta(days=60)
@@ -182,8 +184,6 @@ def _apply(listing: Listing, data: ListingInput, grade: str) -> None:
 def _add_photos(
     *, session: Session, listing: Listing, uploads: list[bytes], store: ImageStore
 ) -> None:
-    from market.images.processing import save_photo
-
     existing = photo_count(session=session, listing_id=listing.id or 0)
     if existing + len(uploads) > MAX_PHOTOS:
         raise ListingError(_l("最多上传%(n)d张照片。", n=MAX_PHOTOS), field="photos")
@@ -382,8 +382,6 @@ def hold_ungated(*, session: Session) -> tuple[list[int], list[int]]:
     Returns (held, locked): listings a shop's counter or a book corner manages are not
     touched but returned, for their staff to settle. Each held listing's owner is told.
     """
-    from market.notifications import N_, notify
-
     held: list[int] = []
     locked: list[int] = []
     rows = session.exec(select(Listing).where(Listing.status == Status.ACTIVE.value))

@@ -28,8 +28,8 @@ from market.listings.forms import (
 )
 from market.listings.grading import answer_labels, checklist_for
 from market.listings.models import Listing
-from market.security import login_required
 from market.listings.participants import participants_of
+from market.security import login_required
 
 bp = Blueprint("listings", __name__)
 

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from market.accounts.models import User
+from market.images.processing import save_photo
 from market.images.store import ImageStore
 from market.listings.models import Listing
 from market.listings.participants import participants_of
@@ -38,8 +39,6 @@ def file_report(
         raise NotFound(_l("用户不存在。"))
     photo_key = None
     if photo:
-        from market.images.processing import save_photo
-
         assert store is not None
         photo_key = save_photo(store, photo)
     certificate_id = None

@@ -52,6 +52,11 @@ def reserve_listing(*, session: Session, listing_id: int, buyer: User) -> Reserv
         price_fen=listing.price_fen,
         deposit_fen=listing.deposit_fen,
     )
+    try:
+        participants_of(session).on_reserved(session, listing, reservation)
+    except Exception:
+        session.rollback()  # the claim above is undone, as when nothing was reserved
+        raise
     session.add(reservation)
     try:
         session.commit()

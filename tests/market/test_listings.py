@@ -10,8 +10,9 @@ from PIL import Image
 from sqlmodel import select
 
 from market.db import utcnow
+from market.listings.assessment import grade_from
 from market.listings.catalog import Grade
-from market.listings.grading import checklist_for, grade_from
+from market.listings.grading import checklist_for
 from market.listings.models import Listing, ListingPhoto
 from tests.builders import FURNITURE_FORM, PASSWORD, app_session, make_listing, make_user, picture
 from tests.conftest import AuthActions, csrf_token
@@ -289,8 +290,8 @@ def test_a_resident_cannot_put_a_shop_or_school_name_on_a_listing(
 
 def test_a_registered_lock_refuses_every_owner_action_and_changes_nothing(app: Flask) -> None:
     from market.listings import services
-    from market.listings.participants import Participant, register
     from market.listings.errors import ListingError
+    from market.listings.participants import Participant, register
     from market.listings.services import ListingInput
 
     with app_session(app) as session:
