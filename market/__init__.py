@@ -59,6 +59,7 @@ def _init_extensions(app: Flask) -> None:
     )
     _init_search(app)
     _init_credit(app)
+    _init_listing_participants(app)
 
     from flask_babel import lazy_gettext as _l
 
@@ -72,8 +73,8 @@ def _init_extensions(app: Flask) -> None:
 
 def _init_search(app: Flask) -> None:
     """The whoosh index in the data dir, kept in step with listings after each commit."""
-    from market.listings.indexing import track
     from market.search.index import SearchIndex
+    from market.search.indexing import track
 
     index = app.extensions.setdefault(
         "xunhuan.search", SearchIndex(Path(app.config["DATA_DIR"]) / "search")
@@ -81,6 +82,20 @@ def _init_search(app: Flask) -> None:
     app.extensions.setdefault("xunhuan.session_setup", []).append(
         lambda session: track(session, index)
     )
+
+
+def _init_listing_participants(app: Flask) -> None:
+    """The areas that take part in a listing's life register their hooks, in this order."""
+    from market.books import listing as book_corners
+    from market.certificates import participant as certificates
+    from market.consignment import participant as consignment
+    from market.credit import participant as credit
+    from market.listings import participants
+    from market.trades import participant as trades
+
+    participants.init_app(app)
+    for area in (certificates, trades, consignment, book_corners, credit):
+        area.init_app(app)
 
 
 def _init_credit(app: Flask) -> None:
@@ -117,14 +132,15 @@ def _register_blueprints(app: Flask) -> None:
     from market.certificates.views import bp as certificates_bp
     from market.cli import register_commands
     from market.consignment.views import bp as consignment_bp
-    from market.credit.regulator import bp as regulator_bp
+    from market.credit.regulator_views import bp as regulator_bp
     from market.credit.views import bp as credit_bp
     from market.fleamarkets.views import bp as fleamarkets_bp
     from market.images.views import bp as images_bp
     from market.listings.views import bp as listings_bp
     from market.main.views import bp as main_bp
+    from market.mydata.views import bp as mydata_bp
     from market.notifications.views import bp as notifications_bp
-    from market.orgs.views import bp as orgs_bp
+    from market.org_pages.views import bp as orgs_bp
     from market.platforms.api import bp as platform_api_bp
     from market.search.views import bp as search_bp
     from market.trades.views import bp as trades_bp
@@ -132,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (
         main_bp,
         accounts_bp,
+        mydata_bp,
         admin_bp,
         images_bp,
         listings_bp,

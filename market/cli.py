@@ -123,7 +123,7 @@ def expire_command() -> None:
     with Session(get_engine()) as session:
         ids = expire_due(session=session)
     if ids:
-        from market.listings.indexing import documents
+        from market.search.indexing import documents
 
         with Session(get_engine()) as session:
             current_app.extensions["xunhuan.search"].upsert(list(documents(session, ids)))
@@ -138,8 +138,8 @@ def hold_ungated_command() -> None:
     Run once after upgrading to the device gate: listings published before it are held
     back until their owners wipe them or say why they store no personal data.
     """
-    from market.listings.indexing import documents
     from market.listings.services import hold_ungated
+    from market.search.indexing import documents
 
     with Session(get_engine()) as session:
         held, locked = hold_ungated(session=session)
@@ -355,7 +355,7 @@ def consignment_tick_command() -> None:
     with Session(get_engine()) as session:
         ids = tick(session=session)
     if ids:
-        from market.listings.indexing import documents
+        from market.search.indexing import documents
 
         with Session(get_engine()) as session:
             current_app.extensions["xunhuan.search"].upsert(list(documents(session, ids)))

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 
-from market.accounts.models import Role
+from market.roles import Role
 
 
 def mask_name(name: str | None) -> str:

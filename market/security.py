@@ -9,7 +9,8 @@ from typing import ParamSpec, TypeVar
 from flask import Flask, Response, abort
 from flask_login import current_user
 
-from market.accounts.models import Role
+from market.extensions import login_manager
+from market.roles import Role
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -53,8 +54,6 @@ def requires_role(
     def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
-            from market.extensions import login_manager
-
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()  # type: ignore[no-any-return]
             allowed = current_user.has_role(*roles) if admit_admin else (

@@ -12,10 +12,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from market.accounts.models import Role
+from market.db import get_session
 from market.listings.catalog import Grade, Mode, category_label, format_fen
+from market.notifications.views import unread_count as unread_notifications
 from market.orgs.models import OrgKind
 from market.privacy import mask_mobile, mask_name, shown, shown_serial
 from market.streets import STREETS
+from market.trades.services import unread_count
 
 STATUS_LABELS = {
     "draft": _l("草稿"),
@@ -61,9 +64,6 @@ def serial_to_viewer(value: Any, owner_id: int | None = None) -> str:
 def _unread() -> dict[str, Any]:
     if not current_user.is_authenticated:
         return {"unread_messages": 0, "unread_notifications": 0}
-    from market.db import get_session
-    from market.notifications.views import unread_count as unread_notifications
-    from market.trades.services import unread_count
 
     session = get_session()
     return {

@@ -13,6 +13,7 @@ from market.accounts.consent import PRIVACY_NOTICE_VERSION
 from market.accounts.models import ROLE_ORG_KINDS, Role, User
 from market.db import get_engine
 from market.listings.models import Listing
+from market.listings.participants import EXTENSION
 from market.orgs import services as orgs
 from market.orgs.models import Organization, OrgKind
 
@@ -45,7 +46,10 @@ def make_user(session: Session, role: Role = Role.RESIDENT, **overrides: Any) ->
 
 
 def app_session(app: Flask) -> Session:
-    return Session(get_engine(app), expire_on_commit=False)
+    # carries the app's listing participants, as the sessions the app opens do
+    return Session(
+        get_engine(app), expire_on_commit=False, info={EXTENSION: app.extensions[EXTENSION]}
+    )
 
 
 def make_listing(session: Session, owner: User, **overrides: Any) -> Listing:

@@ -13,14 +13,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from wipe.certificate import ReportInvalid, issue_certificate, validate_report
+from wipe.certificate import ReportInvalid, validate_report
 from wipe.cli_certs import MARKET_ENV, default_out_dir, key_dir_option, keys, sync, verify
 from wipe.devices import Device, list_devices, probe
 from wipe.engine import PassResult
 from wipe.errors import DeviceNotFound, DeviceRefused, ProfileError, WipeError
+from wipe.files import write_atomic
 from wipe.identify import ATA_LIKE, hidden_areas, run_tool
+from wipe.issue import issue_certificate
 from wipe.keys import default_key_dir, load_private_key
-from wipe.outbox import write_atomic
 from wipe.patterns import Filler
 from wipe.profiles import PROFILES, VERIFY_MODES, Plan, overwrite_plan
 from wipe.purge import PurgeUnsupported, plan_purge

@@ -17,26 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wipe.files import certificate_json, write_atomic
+
 UPLOAD_PATH = "/api/v1/certificates"
 TOKEN_ENV = "XUNHUAN_UPLOAD_TOKEN"  # noqa: S105 - the variable's name, not a token
 TOKEN_FILE = "upload_token"  # noqa: S105 - the file's name, not a token
 # Answers that say nothing about the certificate itself: try again later, change nothing.
 RETRY_LATER = {401, 403, 404, 405, 408, 425, 429}
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file, fsync, rename and fsync of the directory."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def resolve_token(token: str | None, key_dir: Path | None) -> str | None:
@@ -74,8 +61,6 @@ class Outbox:
 
     def enqueue(self, cert: dict[str, Any]) -> Path:
         """Queue a signed certificate for upload (queueing the same one twice is harmless)."""
-        from wipe.certificate import certificate_json
-
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{_safe_id(cert['certificate_id'])}.json"
         write_atomic(path, certificate_json(cert))

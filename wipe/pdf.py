@@ -12,7 +12,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from wipe.errors import WipeError
-from wipe.outbox import write_atomic
+from wipe.files import write_atomic
 
 WQY_MICROHEI = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 DEFAULT_MARKET = "https://xunhuan.example"

@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
 from sqlmodel import Field, SQLModel
 
 from market.db import UTCDateTime, utcnow
+from market.roles import ROLE_LABELS, Role
 
+__all__ = [  # Role and its labels live in market.roles, below the access checks
+    "ROLE_LABELS", "ROLE_ORG_KINDS", "PendingRegistration", "Role",
+    "User", "UserBase", "UserSession",
+]
 
-class Role(StrEnum):
-    RESIDENT = "resident"
-    SHOP_STAFF = "shop_staff"
-    MARKET_ORGANIZER = "market_organizer"
-    SCHOOL_COORDINATOR = "school_coordinator"
-    REGULATOR = "regulator"
-    ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    Role.RESIDENT: _l("居民"),
-    Role.SHOP_STAFF: _l("寄卖店店员"),
-    Role.MARKET_ORGANIZER: _l("跳蚤市场组织方"),
-    Role.SCHOOL_COORDINATOR: _l("学校旧书角协调人"),
-    Role.REGULATOR: _l("监管人员"),
-    Role.ADMIN: _l("管理员"),
-}
 
 # Roles whose work is done for an organization; the user must belong to one of these kinds.
 ROLE_ORG_KINDS = {

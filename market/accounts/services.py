@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from market.accounts import sessions
 from market.accounts.errors import IdentifierTaken, InvalidCredentials, InvalidIdentifier
 from market.accounts.identifiers import has_foreign_digits, parse_identifier
 from market.accounts.models import ROLE_ORG_KINDS, Role, User
@@ -171,7 +172,6 @@ def change_password(
                                  field="password")
     if new == current:
         raise InvalidCredentials(_("新密码不能与当前密码相同。"), field="password")
-    from market.accounts import sessions
 
     user.password_hash = hash_password(new)
     session.add(user)

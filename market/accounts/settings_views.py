@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
-from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
-from market.accounts import mydata, services, sessions, web_sessions
+from market.accounts import services, sessions, web_sessions
+from market.accounts.blueprint import attach, bp, status_of
 from market.accounts.errors import AccountError
-from market.accounts.forms import DeleteForm, PasswordForm, ProfileForm
+from market.accounts.forms import PasswordForm, ProfileForm
 from market.accounts.models import User
-from market.accounts.views import attach, bp, status_of
 from market.db import get_session
 from market.security import login_required
 
@@ -104,44 +102,3 @@ def end_other_sessions() -> ResponseReturnValue:
     db.commit()
     flash(_("已结束其他 %(n)d 个设备上的登录。", n=ended), "success")
     return redirect(url_for("accounts.session_list"))
-
-
-@bp.get("/data")
-@login_required
-def my_data() -> ResponseReturnValue:
-    return render_template("accounts/data.html", form=DeleteForm())
-
-
-@bp.get("/data.json")
-@login_required
-def data_download() -> ResponseReturnValue:
-    data = mydata.export(session=get_session(), user=_me(), config=current_app.config)
-    body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={
-            "Content-Disposition": "attachment; filename=xunhuan-my-data.json",
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-@bp.post("/delete")
-@login_required
-def delete_account() -> ResponseReturnValue:
-    form = DeleteForm()
-    if form.validate_on_submit():
-        try:
-            mydata.delete_account(
-                session=get_session(), user=_me(), password=form.password.data or "",
-                config=current_app.config,
-            )
-        except AccountError as error:
-            attach(form, error)
-        else:
-            logout_user()
-            web_sessions.forget_browser()
-            flash(_("您的账号已注销，个人信息已删除。"), "success")
-            return redirect(url_for("main.index"))
-    return render_template("accounts/data.html", form=form), status_of(form)

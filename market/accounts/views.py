@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -15,9 +14,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from market.accounts import registration, services, web_sessions
+from market.accounts import settings_views as _settings_routes  # noqa: F401  (its routes join `bp`)
+from market.accounts.blueprint import attach, bp, status_of
 from market.accounts.consent import PRIVACY_NOTICE_VERSION, needs_consent
 from market.accounts.errors import AccountError
 from market.accounts.forms import ConsentForm, LoginForm, RegisterForm, VerifyForm
@@ -28,27 +28,14 @@ from market.extensions import limiter
 from market.i18n import safe_next
 from market.privacy import mask_mobile
 
-bp = Blueprint("accounts", __name__, url_prefix="/account")
 PENDING_KEY = "pending_registration"
 
 # What a person who has not agreed to the current notice may still do: read it, agree,
 # leave, or take their data and go.
 CONSENT_FREE = {
     "static", "i18n.switch", "accounts.consent", "accounts.logout", "accounts.privacy",
-    "accounts.my_data", "accounts.data_download", "accounts.delete_account",
+    "mydata.my_data", "mydata.data_download", "mydata.delete_account",
 }
-
-
-def attach(form: FlaskForm, error: AccountError) -> None:
-    field = getattr(form, error.field or "", None)
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
-def status_of(form: FlaskForm) -> int:
-    return 400 if form.errors or form.form_errors else 200
 
 
 @bp.before_app_request
@@ -193,5 +180,3 @@ def consent() -> ResponseReturnValue:
         earlier=current_user.consent_version,
     ), status_of(form)
 
-
-from market.accounts import settings_views  # noqa: E402,F401  (routes on `bp`)

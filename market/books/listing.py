@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 import textwrap
 
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session, select
 
 from market.accounts.models import User
-from market.books import catalogue
+from market.books import catalogue, swap_credits
 from market.books.corner import access
 from market.books.errors import BookError
 from market.books.models import CornerBook, Textbook, WantedBook
@@ -20,6 +21,7 @@ from market.listings import services as listings
 from market.listings.catalog import Mode, Status
 from market.listings.errors import InvalidTransition, NotFound
 from market.listings.models import TITLE_MAX, Listing
+from market.listings.participants import Participant, register
 from market.notifications import N_, notify
 
 CATEGORY = "图书/教材教辅"
@@ -33,7 +35,16 @@ def corner_lock(session: Session, listing: Listing) -> object | None:
     return None
 
 
-listings.register_lock(corner_lock)
+def init_app(app: Flask) -> None:
+    register(
+        app,
+        Participant(
+            name="book corners",
+            lock=corner_lock,
+            on_reserved=swap_credits.on_reserved,
+            on_event=swap_credits.on_recorded,
+        ),
+    )
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:

@@ -16,6 +16,7 @@ from fpdf.enums import XPos, YPos
 from market.consignment import terms
 from market.consignment.models import ConsignmentItem, Consignor, ItemStatus
 from market.consignment.payouts import Statement
+from market.consignment.services import agreement_of
 from market.listings.catalog import format_fen
 from market.listings.models import Listing
 from market.orgs.models import Organization
@@ -161,7 +162,6 @@ def agreement_pdf(
 ) -> bytes:
     """The agreement for one item, with signature lines for the shop and the consignor, and
     the walk-in's claim code when it was just issued (it is kept only as a hash)."""
-    from market.consignment.services import agreement_of
 
     agreement = agreement_of(item)
     doc = _Doc(f"寄卖协议 Consignment Agreement {item.code}", shop.name)

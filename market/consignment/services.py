@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, select
 from market.accounts.models import Role, User
 from market.consignment import terms
 from market.consignment.errors import ConsignmentError, ItemNotFound, NotShopStaff
-from market.consignment.models import ConsignmentItem, Consignor, ItemStatus, ShopProfile
+from market.consignment.models import ConsignmentItem, Consignor, ShopProfile
 from market.db import utcnow
 from market.images.store import ImageStore
 from market.listings import services as listings
@@ -426,18 +426,6 @@ def item_of_listing(*, session: Session, listing_id: int) -> ConsignmentItem | N
     return session.exec(
         select(ConsignmentItem).where(ConsignmentItem.listing_id == listing_id)
     ).first()
-
-
-def _counter_lock(session: Session, listing: Listing) -> Any:
-    """Consigned listings follow their agreement: edits, withdrawals and renewals are made at
-    the counter, not on the listing pages. Shop stock is the shop's own again."""
-    item = item_of_listing(session=session, listing_id=listing.id or 0)
-    if item is not None and item.status != ItemStatus.SHOP_STOCK:
-        return _l("寄卖品请在柜台管理。")
-    return None
-
-
-listings.register_lock(_counter_lock)
 
 
 def listing_of(*, session: Session, item: ConsignmentItem) -> Listing:

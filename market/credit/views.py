@@ -1,6 +1,6 @@
 """The "my credit" page with the subject's appeals and repair requests; the badge's data.
 
-The labels here are shared with the regulator's pages (`market.credit.regulator`).
+The labels here are shared with the regulator's pages (`market.credit.regulator_views`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from market.accounts.models import User
 from market.credit import cases, queues, services
+from market.credit.checkpoints import published, station_public_key
 from market.db import get_session
 from market.i18n import current_language
 from market.security import login_required
@@ -173,8 +174,6 @@ def request_form(kind: str) -> ResponseReturnValue:
 @bp.get("/credit/checkpoints")
 def checkpoints() -> ResponseReturnValue:
     """The public page of the ledger's signed checkpoints, for anyone to keep and check later."""
-    from market.credit.checkpoints import published, station_public_key
-
     key = station_public_key(services.checkpoint_key_path(current_app.config))
     return render_template("credit/checkpoints.html",
                            listing=published(get_session(), key=key, limit=50))

@@ -20,7 +20,7 @@ from market.fleamarkets.forms import (
     PlainForm,
 )
 from market.fleamarkets.models import DayStatus, MarketDay
-from market.fleamarkets.organizer import bp as organizer_bp
+from market.fleamarkets.organizer_views import bp as organizer_bp
 from market.listings import services as listings
 from market.listings.catalog import Status
 from market.security import login_required, requires_role

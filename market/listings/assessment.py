@@ -312,3 +312,11 @@ def client_rules(checklist: Checklist) -> dict[str, Any]:
             "lock": str(LOCK_MESSAGE),
         },
     }
+
+
+def grade_from(checklist: Checklist, answers: dict[str, str]) -> Grade:
+    """The lowest cap over the answers alone; every question must be answered.
+
+    With disclosures, and for the reasons, use `assess`.
+    """
+    return assess(checklist, answers, strict=True).grade

@@ -16,7 +16,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
+from market.listings.catalog import category_label
 from market.listings.errors import ListingError
+from market.listings.participants import participants_of
 from market.privacy import luhn_ok
 
 STORES, MAY_STORE, IDENTIFIER = "stores", "may_store", "identifier"
@@ -253,9 +255,7 @@ def refusal(*, session: Session, listing: Any) -> GateRefused | None:
     )
     if not signals:
         return None
-    from market.certificates.services import passed_certificate_of
-
-    if listing.id and passed_certificate_of(session=session, listing_id=listing.id):
+    if listing.id and participants_of(session).certificate_of(session, listing.id):
         return None
     reason = REASONS.get(listing.no_data_reason or "")
     if reason is None:
@@ -281,8 +281,6 @@ def refusal(*, session: Session, listing: Any) -> GateRefused | None:
 
 
 def _labels(signals: list[Signal], category: str) -> str:
-    from market.listings.catalog import category_label
-
     names = (category_label(category) if s.source == "category" else str(s.label) for s in signals)
     return " / ".join(dict.fromkeys(names))
 

@@ -265,16 +265,6 @@ def checklist_for(category: str) -> Checklist:
     return CHECKLISTS[FAMILY_OF_TOP.get(category.split("/")[0], "general")]
 
 
-def grade_from(checklist: Checklist, answers: dict[str, str]) -> Grade:
-    """The lowest cap over the answers alone; every question must be answered.
-
-    With disclosures, and for the reasons, use `market.listings.assessment.assess`.
-    """
-    from market.listings.assessment import assess  # it builds on this module
-
-    return assess(checklist, answers, strict=True).grade
-
-
 def answer_labels(checklist: Checklist, answers: dict[str, str]) -> list[tuple[object, object]]:
     """(question, answer) labels to show on the listing."""
     rows = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +12,7 @@ from sqlmodel import Session, col, func, select
 
 from market.accounts.models import User
 from market.db import utcnow
+from market.images.processing import save_photo
 from market.images.store import ImageStore
 from market.listings import devices, venues
 from market.listings.assessment import LOCK_KEY, assess, parse_whole, publish_blocker
@@ -20,28 +20,17 @@ from market.listings.catalog import Mode, Status, category_keys
 from market.listings.errors import InvalidTransition, ListingError, NotFound, NotOwner
 from market.listings.grading import GradingError, checklist_for
 from market.listings.models import DESCRIPTION_MAX, PRICE_MAX_FEN, TITLE_MAX, Listing, ListingPhoto
+from market.listings.participants import participants_of
+from market.notifications import N_, notify
 from market.streets import STREETS
 
 LIFETIME = timedelta(days=60)
 MAX_PHOTOS = 9
-# Places that run their own routine (a shop's counter, a school's book corner) register a lock:
-# fn(session, listing) -> a message when the owner may not act on it through the listing pages.
-Lock = Callable[[Session, Listing], Any]
-_LOCKS: list[Lock] = []
-
-
-def register_lock(lock: Lock) -> None:
-    """Refuse the ordinary owner actions on the listings `lock` claims (idempotent)."""
-    if lock not in _LOCKS:
-        _LOCKS.append(lock)
 
 
 def lock_message(session: Session, listing: Listing) -> Any:
     """Why the owner manages `listing` elsewhere (a shop's counter, a book corner), or None."""
-    for lock in _LOCKS:
-        if (message := lock(session, listing)) is not None:
-            return message
-    return None
+    return participants_of(session).lock_message(session, listing)
 
 
 def _check_locks(session: Session, listing: Listing) -> None:
@@ -195,8 +184,6 @@ def _apply(listing: Listing, data: ListingInput, grade: str) -> None:
 def _add_photos(
     *, session: Session, listing: Listing, uploads: list[bytes], store: ImageStore
 ) -> None:
-    from market.images.processing import save_photo
-
     existing = photo_count(session=session, listing_id=listing.id or 0)
     if existing + len(uploads) > MAX_PHOTOS:
         raise ListingError(_l("最多上传%(n)d张照片。", n=MAX_PHOTOS), field="photos")
@@ -270,15 +257,7 @@ def _attach_certificate(
 ) -> None:
     if not certificate_id or not certificate_id.strip():
         return
-    from market.certificates.errors import CertificateRejected
-    from market.certificates.services import attach_certificate
-
-    try:
-        attach_certificate(
-            session=session, listing=listing, user=user, certificate_id=certificate_id
-        )
-    except CertificateRejected as error:
-        raise ListingError(error.message, field="certificate_id") from error
+    participants_of(session).attach_certificate(session, listing, user, certificate_id)
 
 
 def update_listing(
@@ -403,8 +382,6 @@ def hold_ungated(*, session: Session) -> tuple[list[int], list[int]]:
     Returns (held, locked): listings a shop's counter or a book corner manages are not
     touched but returned, for their staff to settle. Each held listing's owner is told.
     """
-    from market.notifications import N_, notify
-
     held: list[int] = []
     locked: list[int] = []
     rows = session.exec(select(Listing).where(Listing.status == Status.ACTIVE.value))

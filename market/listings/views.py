@@ -12,9 +12,6 @@ from sqlmodel import Session
 
 from market import privacy
 from market.accounts.models import User
-from market.certificates.services import passed_certificate_of
-from market.consignment.lifecycle import on_read as consignment_on_read
-from market.credit.services import org_grade, user_grade
 from market.db import get_session
 from market.images.errors import ImageRejected
 from market.images.store import ImageStore
@@ -31,8 +28,8 @@ from market.listings.forms import (
 )
 from market.listings.grading import answer_labels, checklist_for
 from market.listings.models import Listing
+from market.listings.participants import participants_of
 from market.security import login_required
-from market.trades import services as trades
 
 bp = Blueprint("listings", __name__)
 
@@ -236,7 +233,8 @@ def show(listing_id: int) -> ResponseReturnValue:
     is_owner = current_user.is_authenticated and listing.owner_id == current_user.id
     if listing.status in (Status.DRAFT, Status.WITHDRAWN) and not is_owner:
         abort(404)
-    consigned = consignment_on_read(session=session, listing=listing)  # markdowns, end of term
+    # what the areas taking part in the listing's life show (consignment applies what fell due)
+    shown = participants_of(session).listing_page(session, listing, current_app.config)
     services.expire_if_due(session=session, listing=listing)
     seller = session.get(User, listing.owner_id)
     venue_org = venues.organization(session=session, venue=listing.venue)
@@ -254,14 +252,8 @@ def show(listing_id: int) -> ResponseReturnValue:
                     listing.disclosures or {}, listing.grade),
         venue_label=venues.label(session=session, venue=listing.venue),
         venue_org=venue_org,
-        venue_credit=org_grade(session=session, org=venue_org) if venue_org else None,
-        seller_credit=user_grade(session=session, config=current_app.config,
-                                 user_id=listing.owner_id),
-        seller_trades=trades.completed_trades(session=session, user_id=listing.owner_id),
-        seller_rating=trades.ratings_summary(session=session, user_id=listing.owner_id),
-        certificate=passed_certificate_of(session=session, listing_id=listing_id),
         no_data_reason=devices.REASONS.get(listing.no_data_reason),
-        consigned=consigned,
+        **shown,
     )
 
 
@@ -313,7 +305,5 @@ def profile(user_id: int) -> ResponseReturnValue:
         seller=seller,
         listings=rows,
         covers=covers,
-        trades_count=trades.completed_trades(session=session, user_id=user_id),
-        rating=trades.ratings_summary(session=session, user_id=user_id),
-        credit=user_grade(session=session, config=current_app.config, user_id=user_id),
+        **participants_of(session).seller_page(session, user_id, current_app.config),
     )

@@ -19,6 +19,15 @@ from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
+from market.credit.checkpoints import (
+    MAX_LISTED,
+    MAX_PROOF_ENTRIES,
+    proof,
+    published,
+    station_public_key,
+)
+from market.credit.repository import SqlLedger
+from market.credit.services import checkpoint_key_path
 from market.db import get_engine, get_session, utcnow
 from market.extensions import csrf, limiter
 from market.platforms import openapi, services
@@ -150,9 +159,6 @@ def subject(subject_ref: str) -> ResponseReturnValue:
 
 
 def _station_key() -> str | None:
-    from market.credit.checkpoints import station_public_key
-    from market.credit.services import checkpoint_key_path
-
     return station_public_key(checkpoint_key_path(current_app.config))
 
 
@@ -173,8 +179,6 @@ def _whole(name: str, default: int | None = None) -> int:
 @limiter.limit(_read_limit, key_func=_rate_key)
 def checkpoints() -> ResponseReturnValue:
     """The newest signed checkpoints, the station's public key and its fingerprint."""
-    from market.credit.checkpoints import MAX_LISTED, published
-
     limit = _whole("limit", 100)
     if not 1 <= limit <= MAX_LISTED:
         raise ApiError(400, "out_of_range", f"`limit` must be 1-{MAX_LISTED}.")
@@ -186,9 +190,6 @@ def checkpoints() -> ResponseReturnValue:
 def consistency() -> ResponseReturnValue:
     """The payload digests that lead from the head at `from` to the head at `to`."""
     from credit.errors import ProofUnavailable
-    from market.credit.checkpoints import MAX_PROOF_ENTRIES, proof
-    from market.credit.repository import SqlLedger
-
     session = get_session()
     head_seq = SqlLedger(session).head_seq()
     first, last = _whole("from"), _whole("to", head_seq)

@@ -12,12 +12,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import privacy
-from market.db import get_session
+from market.certificates.services import passed_certificate_of
+from market.db import get_engine, get_session
 from market.listings import services as listings
 from market.listings.catalog import CATEGORY_TREE, Grade, Mode, category_label
 from market.listings.errors import NotFound
 from market.search import params as search_params
 from market.search.errors import SearchUnavailable
+from market.search.indexing import documents
 from market.streets import STREETS
 
 log = logging.getLogger(__name__)
@@ -57,8 +59,6 @@ def rebuild_index(procs: int = 1) -> int:
     """
     from sqlmodel import Session
 
-    from market.db import get_engine
-    from market.listings.indexing import documents
 
     with Session(get_engine()) as session:
         return int(_index().rebuild(documents(session), procs=procs))
@@ -105,8 +105,6 @@ def api_search() -> ResponseReturnValue:
 
 
 def _data_clearing(session: Any, listing: Any) -> dict[str, Any]:
-    from market.certificates.services import passed_certificate_of
-
     certificate = passed_certificate_of(session=session, listing_id=listing.id)
     return {
         "certificate_url": url_for("certificates.api_show", certificate_id=certificate.id)

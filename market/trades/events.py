@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from market.listings.participants import participants_of
 from market.trades.models import DomainEvent
 
 
@@ -41,4 +42,5 @@ def emit(
         payload=payload,
     )
     session.add(event)
+    participants_of(session).on_event(session, event)
     return event

@@ -6,8 +6,10 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from market.accounts.models import User
+from market.images.processing import save_photo
 from market.images.store import ImageStore
 from market.listings.models import Listing
+from market.listings.participants import participants_of
 from market.trades.errors import NotFound, TradeError
 from market.trades.models import Report, ReportReason
 
@@ -37,15 +39,11 @@ def file_report(
         raise NotFound(_l("用户不存在。"))
     photo_key = None
     if photo:
-        from market.images.processing import save_photo
-
         assert store is not None
         photo_key = save_photo(store, photo)
     certificate_id = None
     if listing_id is not None and reason == ReportReason.DATA_NOT_CLEARED:
-        from market.certificates.services import passed_certificate_of
-
-        certificate = passed_certificate_of(session=session, listing_id=listing_id)
+        certificate = participants_of(session).certificate_of(session, listing_id)
         certificate_id = certificate.id if certificate else None
     report = Report(
         certificate_id=certificate_id,

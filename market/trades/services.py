@@ -11,6 +11,7 @@ from market.accounts.models import User
 from market.db import utcnow
 from market.listings.catalog import Mode, Status
 from market.listings.models import Listing
+from market.listings.participants import participants_of
 from market.trades.errors import AlreadyReserved, InvalidTransition, NotFound, NotOwner, TradeError
 from market.trades.events import EventKind, emit
 from market.trades.models import Message, Rating, Reservation, ReservationStatus
@@ -31,9 +32,7 @@ def reserve_listing(*, session: Session, listing_id: int, buyer: User) -> Reserv
         raise NotFound(_l("物品不存在。"))
     if listing.owner_id == buyer.id:
         raise TradeError(_l("不能预订自己发布的物品。"))
-    from market.consignment.lifecycle import before_reservation
-
-    before_reservation(session=session, listing=listing)  # a consigned item's price of today
+    participants_of(session).before_reserve(session, listing)  # a consigned item's price of today
     claimed = session.execute(
         sa.update(Listing)
         .where(
@@ -53,6 +52,11 @@ def reserve_listing(*, session: Session, listing_id: int, buyer: User) -> Reserv
         price_fen=listing.price_fen,
         deposit_fen=listing.deposit_fen,
     )
+    try:
+        participants_of(session).on_reserved(session, listing, reservation)
+    except Exception:
+        session.rollback()  # the claim above is undone, as when nothing was reserved
+        raise
     session.add(reservation)
     try:
         session.commit()
@@ -225,9 +229,7 @@ def _complete(*, session: Session, reservation: Reservation, listing: Listing) -
     reservation.status = ReservationStatus.COMPLETED.value
     reservation.completed_at = utcnow()
     listing.status, listing.updated_at = Status.COMPLETED.value, utcnow()
-    from market.consignment.lifecycle import on_trade_completed
-
-    on_trade_completed(session=session, listing=listing, reservation=reservation)
+    participants_of(session).on_trade_completed(session, listing, reservation)
     emit(
         session=session,
         kind=EventKind.TRADE_COMPLETED,

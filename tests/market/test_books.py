@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
 
 from market.accounts.models import Role, User
-from market.books import catalogue, corner, credits
+from market.books import catalogue, corner, swap_credits
 from market.books.errors import BookError, NoCredit, NotMember, NotThroughCorner
 from market.books.listing import list_book, withdraw_book
 from market.books.models import CornerBook, CornerMember, CreditMove, Textbook, WantedBook
@@ -138,38 +138,46 @@ def test_credits_earn_on_hand_in_spend_on_take_and_refuse_at_zero(
     with app.app_context(), app_session(app) as session:
         first = _list(app, session, giver, school_id)
         second = _list(app, session, giver, school_id)
-        credits.hand_in(session=session, coordinator=coordinator, school_id=school_id,
-                        listing_id=first.id or 0)  # fmt: skip
-        credits.hand_in(session=session, coordinator=coordinator, school_id=school_id,
-                        listing_id=first.id or 0)  # fmt: skip
-        assert credits.balance(session=session, school_id=school_id, user_id=giver.id or 0) == 1
+        swap_credits.hand_in(session=session, coordinator=coordinator, school_id=school_id,
+                             listing_id=first.id or 0)  # fmt: skip
+        swap_credits.hand_in(session=session, coordinator=coordinator, school_id=school_id,
+                             listing_id=first.id or 0)  # fmt: skip
+        assert swap_credits.balance(
+            session=session, school_id=school_id, user_id=giver.id or 0
+        ) == 1
         with pytest.raises(NoCredit, match="积分不足"):
-            credits.take_book(session=session, taker=broke, school_id=school_id,
-                              listing_id=first.id or 0)  # fmt: skip
+            swap_credits.take_book(session=session, taker=broke, school_id=school_id,
+                                   listing_id=first.id or 0)  # fmt: skip
         assert session.get(Listing, first.id).status == "active"  # type: ignore[union-attr]
-        credits.grant(session=session, coordinator=coordinator, school_id=school_id,
-                      user_id=taker.id or 0, amount=1, reason="班级图书管理员")  # fmt: skip
-        reservation = credits.take_book(
+        swap_credits.grant(session=session, coordinator=coordinator, school_id=school_id,
+                           user_id=taker.id or 0, amount=1, reason="班级图书管理员")  # fmt: skip
+        reservation = swap_credits.take_book(
             session=session, taker=taker, school_id=school_id, listing_id=first.id or 0
         )
-        assert credits.balance(session=session, school_id=school_id, user_id=taker.id or 0) == 0
-        credits.hand_out(session=session, coordinator=coordinator, school_id=school_id,
-                         listing_id=first.id or 0)  # fmt: skip
+        assert swap_credits.balance(
+            session=session, school_id=school_id, user_id=taker.id or 0
+        ) == 0
+        swap_credits.hand_out(session=session, coordinator=coordinator, school_id=school_id,
+                              listing_id=first.id or 0)  # fmt: skip
         session.refresh(reservation)
         assert reservation.status == "completed"
         # The giver was credited at hand-in; completing the trade does not pay twice.
-        assert credits.balance(session=session, school_id=school_id, user_id=giver.id or 0) == 1
-        kinds = [m.kind for m in credits.history(session=session, school_id=school_id,
+        assert swap_credits.balance(
+            session=session, school_id=school_id, user_id=giver.id or 0
+        ) == 1
+        kinds = [m.kind for m in swap_credits.history(session=session, school_id=school_id,
                                                   user_id=taker.id or 0)]  # fmt: skip
         assert kinds == ["take", "grant"]
         # A book never handed in: the giver earns when the two complete the normal trade flow.
-        credits.grant(session=session, coordinator=coordinator, school_id=school_id,
-                      user_id=broke.id or 0, amount=1, reason="补发")  # fmt: skip
-        r2 = credits.take_book(session=session, taker=broke, school_id=school_id,
-                               listing_id=second.id or 0)  # fmt: skip
+        swap_credits.grant(session=session, coordinator=coordinator, school_id=school_id,
+                           user_id=broke.id or 0, amount=1, reason="补发")  # fmt: skip
+        r2 = swap_credits.take_book(session=session, taker=broke, school_id=school_id,
+                                    listing_id=second.id or 0)  # fmt: skip
         trades.confirm_handover(session=session, reservation_id=r2.id or 0, user=giver)
         trades.confirm_handover(session=session, reservation_id=r2.id or 0, user=broke)
-        assert credits.balance(session=session, school_id=school_id, user_id=giver.id or 0) == 2
+        assert swap_credits.balance(
+            session=session, school_id=school_id, user_id=giver.id or 0
+        ) == 2
 
 
 def test_a_cancelled_take_is_refunded_and_the_normal_reserve_button_is_refused(
@@ -182,13 +190,15 @@ def test_a_cancelled_take_is_refunded_and_the_normal_reserve_button_is_refused(
         with pytest.raises(NotThroughCorner):
             trades.reserve_listing(session=session, listing_id=book.id or 0, buyer=taker)
         session.rollback()
-        credits.grant(session=session, coordinator=coordinator, school_id=school_id,
-                      user_id=taker.id or 0, amount=1, reason="开学")  # fmt: skip
-        reservation = credits.take_book(session=session, taker=taker, school_id=school_id,
-                                        listing_id=book.id or 0)  # fmt: skip
+        swap_credits.grant(session=session, coordinator=coordinator, school_id=school_id,
+                           user_id=taker.id or 0, amount=1, reason="开学")  # fmt: skip
+        reservation = swap_credits.take_book(session=session, taker=taker, school_id=school_id,
+                                             listing_id=book.id or 0)  # fmt: skip
         trades.cancel_reservation(session=session, reservation_id=reservation.id or 0,
                                   user=taker, reason="买到新书了")  # fmt: skip
-        assert credits.balance(session=session, school_id=school_id, user_id=taker.id or 0) == 1
+        assert swap_credits.balance(
+            session=session, school_id=school_id, user_id=taker.id or 0
+        ) == 1
         assert session.get(Listing, book.id).status == "active"  # type: ignore[union-attr]
 
 
@@ -199,16 +209,16 @@ def test_two_takes_of_the_last_credit_cannot_both_succeed(
     school_id, coordinator = corner_setup["school_id"], corner_setup["coordinator"]
     with app.app_context(), app_session(app) as session:
         ids = [_list(app, session, giver, school_id).id or 0 for _ in range(2)]
-        credits.grant(session=session, coordinator=coordinator, school_id=school_id,
-                      user_id=taker.id or 0, amount=1, reason="一分")  # fmt: skip
+        swap_credits.grant(session=session, coordinator=coordinator, school_id=school_id,
+                           user_id=taker.id or 0, amount=1, reason="一分")  # fmt: skip
     barrier, outcomes = threading.Barrier(2), []
 
     def attempt(listing_id: int) -> None:
         with app.app_context(), app_session(app) as own:
             barrier.wait()  # no transaction open yet: on SQLite BEGIN takes the write lock
             try:
-                credits.take_book(session=own, taker=taker, school_id=school_id,
-                                  listing_id=listing_id)  # fmt: skip
+                swap_credits.take_book(session=own, taker=taker, school_id=school_id,
+                                       listing_id=listing_id)  # fmt: skip
                 outcomes.append("took")
             except NoCredit:
                 outcomes.append("refused")
@@ -220,7 +230,9 @@ def test_two_takes_of_the_last_credit_cannot_both_succeed(
         thread.join(timeout=30)
     assert sorted(outcomes) == ["refused", "took"]
     with app_session(app) as session:
-        assert credits.balance(session=session, school_id=school_id, user_id=taker.id or 0) == 0
+        assert swap_credits.balance(
+            session=session, school_id=school_id, user_id=taker.id or 0
+        ) == 0
         takes = session.exec(select(CreditMove).where(CreditMove.kind == "take")).all()
         assert len(takes) == 1
 
@@ -307,19 +319,21 @@ def test_a_listing_that_only_wears_the_schools_venue_cannot_be_taken_for_a_credi
         outsider = make_user(session)
         stray = make_listing(session, outsider, venue=f"school:{school_id}", mode="swap",
                              price_fen=0)  # fmt: skip
-        credits.grant(session=session, coordinator=coordinator, school_id=school_id,
-                      user_id=taker.id or 0, amount=1, reason="开学")  # fmt: skip
+        swap_credits.grant(session=session, coordinator=coordinator, school_id=school_id,
+                           user_id=taker.id or 0, amount=1, reason="开学")  # fmt: skip
         with pytest.raises(NotFound, match="旧书角没有这本书"):
-            credits.take_book(session=session, taker=taker, school_id=school_id,
-                              listing_id=stray.id or 0)  # fmt: skip
+            swap_credits.take_book(session=session, taker=taker, school_id=school_id,
+                                   listing_id=stray.id or 0)  # fmt: skip
         session.rollback()
-        assert credits.balance(session=session, school_id=school_id, user_id=taker.id or 0) == 1
+        assert swap_credits.balance(
+            session=session, school_id=school_id, user_id=taker.id or 0
+        ) == 1
         assert session.get(Listing, stray.id).status == "active"  # type: ignore[union-attr]
         assert _count(session, Reservation) == 0
         # Nor can the coordinator hand it in to pay its owner a credit.
         with pytest.raises(NotFound):
-            credits.hand_in(session=session, coordinator=coordinator, school_id=school_id,
-                            listing_id=stray.id or 0)  # fmt: skip
+            swap_credits.hand_in(session=session, coordinator=coordinator, school_id=school_id,
+                                 listing_id=stray.id or 0)  # fmt: skip
         session.rollback()
         assert _count(session, CreditMove) == 1  # the grant only
 
@@ -336,11 +350,11 @@ def test_a_book_already_handed_out_cannot_be_taken_again(
         row.handed_out_at = row.handed_in_at = book.published_at  # a stale, out-of-step shelf
         session.add(row)
         session.commit()
-        credits.grant(session=session, coordinator=coordinator, school_id=school_id,
-                      user_id=taker.id or 0, amount=1, reason="开学")  # fmt: skip
+        swap_credits.grant(session=session, coordinator=coordinator, school_id=school_id,
+                           user_id=taker.id or 0, amount=1, reason="开学")  # fmt: skip
         with pytest.raises(BookError, match="已被领走"):
-            credits.take_book(session=session, taker=taker, school_id=school_id,
-                              listing_id=book.id or 0)  # fmt: skip
+            swap_credits.take_book(session=session, taker=taker, school_id=school_id,
+                                   listing_id=book.id or 0)  # fmt: skip
 
 
 def test_the_owner_cannot_edit_withdraw_or_renew_a_corner_book_on_the_listing_pages(
@@ -403,8 +417,8 @@ def test_the_giver_withdraws_from_the_corner_until_hand_in_then_only_the_coordin
             withdraw_book(session=session, user=other, school_id=school_id,
                           listing_id=first_id)  # fmt: skip
         session.rollback()
-        credits.hand_in(session=session, coordinator=coordinator, school_id=school_id,
-                        listing_id=second_id)  # fmt: skip
+        swap_credits.hand_in(session=session, coordinator=coordinator, school_id=school_id,
+                             listing_id=second_id)  # fmt: skip
         with pytest.raises(BookError, match="请找协调人"):
             withdraw_book(session=session, user=giver, school_id=school_id,
                           listing_id=second_id)  # fmt: skip

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import select
 
 from market.accounts.models import Role, User
-from market.books import catalogue, corner, credits, wanted
+from market.books import catalogue, corner, swap_credits, wanted
 from market.books.errors import BookError
 from market.books.models import CornerBook, CreditMove, Textbook
 from market.orgs.models import OrgKind
@@ -94,19 +94,19 @@ def test_grants_need_a_reason_a_member_and_never_leave_a_negative_balance(
     with app.app_context(), app_session(app) as session:
         outsider = make_user(session)
         with pytest.raises(BookError, match="原因"):
-            credits.grant(session=session, coordinator=coordinator, school_id=sid,
-                          user_id=student.id, amount=2, reason=" ")  # fmt: skip
+            swap_credits.grant(session=session, coordinator=coordinator, school_id=sid,
+                               user_id=student.id, amount=2, reason=" ")  # fmt: skip
         with pytest.raises(BookError, match="不是本校"):
-            credits.grant(session=session, coordinator=coordinator, school_id=sid,
-                          user_id=outsider.id, amount=2, reason="奖励")  # fmt: skip
+            swap_credits.grant(session=session, coordinator=coordinator, school_id=sid,
+                               user_id=outsider.id, amount=2, reason="奖励")  # fmt: skip
         with pytest.raises(BookError, match="小于0"):
-            credits.grant(session=session, coordinator=coordinator, school_id=sid,
-                          user_id=student.id, amount=-1, reason="更正")  # fmt: skip
-        credits.grant(session=session, coordinator=coordinator, school_id=sid,
-                      user_id=student.id, amount=3, reason="图书管理员")  # fmt: skip
-        credits.grant(session=session, coordinator=coordinator, school_id=sid,
-                      user_id=student.id, amount=-1, reason="重复发放更正")  # fmt: skip
-        assert credits.balance(session=session, school_id=sid, user_id=student.id) == 2
+            swap_credits.grant(session=session, coordinator=coordinator, school_id=sid,
+                               user_id=student.id, amount=-1, reason="更正")  # fmt: skip
+        swap_credits.grant(session=session, coordinator=coordinator, school_id=sid,
+                           user_id=student.id, amount=3, reason="图书管理员")  # fmt: skip
+        swap_credits.grant(session=session, coordinator=coordinator, school_id=sid,
+                           user_id=student.id, amount=-1, reason="重复发放更正")  # fmt: skip
+        assert swap_credits.balance(session=session, school_id=sid, user_id=student.id) == 2
         assert [m.delta for m in session.exec(select(CreditMove))] == [3, -1]
 
 
@@ -115,8 +115,8 @@ def test_history_page_shows_the_persons_own_moves_and_coordinators_see_anyones(
 ) -> None:
     sid, student = school["id"], school["student"]
     with app.app_context(), app_session(app) as session:
-        credits.grant(session=session, coordinator=school["coordinator"], school_id=sid,
-                      user_id=student.id, amount=2, reason="读书月奖励")  # fmt: skip
+        swap_credits.grant(session=session, coordinator=school["coordinator"], school_id=sid,
+                           user_id=student.id, amount=2, reason="读书月奖励")  # fmt: skip
     _login(client, student)
     html = client.get(f"/schools/{sid}/books/credits").get_data(as_text=True)
     assert "读书月奖励" in html and 'data-testid="credit-balance">2<' in html

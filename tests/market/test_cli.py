@@ -8,7 +8,7 @@ from sqlmodel import func, select
 
 from market import create_app
 from market.accounts.models import Role, User
-from market.demo_data import ACCOUNTS
+from market.demo.data import ACCOUNTS
 from market.listings.models import Listing, ListingPhoto
 from market.orgs.models import Organization
 from tests.builders import app_session
@@ -61,7 +61,7 @@ def test_seed_demo_loads_a_living_marketplace(app: Flask, runner: FlaskCliRunner
         assert session.exec(select(func.count()).select_from(CreditLedgerEntry)).one() >= 6
         assert verify(session=session).ok
     with app_session(app) as session:  # issue 6: the shop, the market day, the book corner
-        from market.books import credits
+        from market.books import swap_credits
         from market.books.models import CornerBook
         from market.consignment.models import (
             ConsignmentItem,
@@ -94,7 +94,7 @@ def test_seed_demo_loads_a_living_marketplace(app: Flask, runner: FlaskCliRunner
         given = session.get(Listing, book.listing_id)
         assert book.handed_in_at is not None and given is not None
         school, giver = book.school_id, given.owner_id
-        assert credits.balance(session=session, school_id=school, user_id=giver) == 1
+        assert swap_credits.balance(session=session, school_id=school, user_id=giver) == 1
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "not loaded" in again.output
 

@@ -23,10 +23,10 @@ from market.consignment.models import ConsignmentItem, Consignor
 from market.demo import seed_demo
 from market.fleamarkets.models import MarketDay
 from market.listings.catalog import category_keys
-from market.listings.indexing import documents
 from market.listings.models import Listing
 from market.orgs.models import Organization
 from market.privacy import id_check_char, luhn_ok
+from market.search.indexing import documents
 from market.trades import reports
 from market.trades import services as trades
 from market.trades.models import Reservation

@@ -10,8 +10,9 @@ from PIL import Image
 from sqlmodel import select
 
 from market.db import utcnow
+from market.listings.assessment import grade_from
 from market.listings.catalog import Grade
-from market.listings.grading import checklist_for, grade_from
+from market.listings.grading import checklist_for
 from market.listings.models import Listing, ListingPhoto
 from tests.builders import FURNITURE_FORM, PASSWORD, app_session, make_listing, make_user, picture
 from tests.conftest import AuthActions, csrf_token
@@ -290,6 +291,7 @@ def test_a_resident_cannot_put_a_shop_or_school_name_on_a_listing(
 def test_a_registered_lock_refuses_every_owner_action_and_changes_nothing(app: Flask) -> None:
     from market.listings import services
     from market.listings.errors import ListingError
+    from market.listings.participants import Participant, register
     from market.listings.services import ListingInput
 
     with app_session(app) as session:
@@ -300,29 +302,26 @@ def test_a_registered_lock_refuses_every_owner_action_and_changes_nothing(app: F
         def counter_only(_session: object, listing: Listing) -> str | None:
             return "寄卖品请在柜台管理。" if listing.id == locked else None
 
-        services.register_lock(counter_only)
-        try:
-            data = ListingInput(title="改过的标题", category=item.category, mode=item.mode,
-                                street=item.street, price_fen=1, condition=item.condition or {},
-                                disclosures=item.disclosures or {})
-            actions = [
-                lambda: services.update_listing(session=session, listing_id=locked or 0,
-                                                user=owner, data=data, photos=[],
-                                                remove_photo_ids=[], store=None,  # type: ignore[arg-type]
-                                                publish=True),
-                lambda: services.update_description(session=session, listing_id=locked or 0,
-                                                    user=owner, description="x"),
-                lambda: services.withdraw_listing(session=session, listing_id=locked or 0,
-                                                  user=owner),
-                lambda: services.renew_listing(session=session, listing_id=locked or 0,
-                                               user=owner),
-            ]
-            for action in actions:
-                with pytest.raises(ListingError, match="寄卖品请在柜台管理"):
-                    action()
-                session.rollback()
-        finally:
-            services._LOCKS.remove(counter_only)
+        register(app, Participant(name="counter-only", lock=counter_only))
+        data = ListingInput(title="改过的标题", category=item.category, mode=item.mode,
+                            street=item.street, price_fen=1, condition=item.condition or {},
+                            disclosures=item.disclosures or {})
+        actions = [
+            lambda: services.update_listing(session=session, listing_id=locked or 0,
+                                            user=owner, data=data, photos=[],
+                                            remove_photo_ids=[], store=None,  # type: ignore[arg-type]
+                                            publish=True),
+            lambda: services.update_description(session=session, listing_id=locked or 0,
+                                                user=owner, description="x"),
+            lambda: services.withdraw_listing(session=session, listing_id=locked or 0,
+                                              user=owner),
+            lambda: services.renew_listing(session=session, listing_id=locked or 0,
+                                           user=owner),
+        ]
+        for action in actions:
+            with pytest.raises(ListingError, match="寄卖品请在柜台管理"):
+                action()
+            session.rollback()
         fresh = session.get(Listing, locked)
         assert fresh is not None and fresh.title == item.title and fresh.status == "active"
 
@@ -330,7 +329,7 @@ def test_a_registered_lock_refuses_every_owner_action_and_changes_nothing(app: F
 def test_the_owner_of_a_locked_listing_is_told_where_to_manage_it(
     app: Flask, client: FlaskClient
 ) -> None:
-    from market.listings import services
+    from market.listings.participants import Participant, register
 
     with app_session(app) as session:
         owner = make_user(session)
@@ -343,9 +342,6 @@ def test_the_owner_of_a_locked_listing_is_told_where_to_manage_it(
     AuthActions(client).login(identifier=mobile, password=PASSWORD)
     page = client.get(f"/listings/{locked}").get_data(as_text=True)
     assert "/withdraw" in page and "managed-elsewhere" not in page
-    services.register_lock(counter_only)
-    try:
-        page = client.get(f"/listings/{locked}").get_data(as_text=True)
-    finally:
-        services._LOCKS.remove(counter_only)
+    register(app, Participant(name="counter-only", lock=counter_only))
+    page = client.get(f"/listings/{locked}").get_data(as_text=True)
     assert "寄卖品请在柜台管理。" in page and "/withdraw" not in page and "/edit" not in page

@@ -15,11 +15,11 @@ from wipe.certificate import (
     SCHEMA,
     TOOL_NAME,
     ReportInvalid,
-    issue_certificate,
     tool_version,
     validate_report,
     verify_certificate,
 )
+from wipe.issue import issue_certificate
 from wipe.keys import init_station_key, public_key_pem
 from wipe.outbox import Outbox
 

@@ -24,13 +24,13 @@ from tests.wipe.report_builder import CERT_ID, make_certificate
 from wipe.certificate import (
     CertificateInvalid,
     canonical_bytes,
-    certificate_json,
     key_id_of,
     load_public_key_pem,
     sign_certificate,
     verify_certificate,
 )
 from wipe.cli_certs import keys, verify
+from wipe.files import certificate_json
 from wipe.keys import (
     PRIVATE_KEY_FILE,
     StationKeyError,

@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.wipe.report_builder import make_report
-from wipe.certificate import issue_certificate, sign_certificate
+from wipe.certificate import sign_certificate
 from wipe.cli_certs import sync
+from wipe.issue import issue_certificate
 from wipe.keys import init_station_key, load_private_key
 from wipe.outbox import Outbox, resolve_token
 

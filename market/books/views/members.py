@@ -1,16 +1,16 @@
-"""Book corner pages for members: join, the shelf, list a book by ISBN, take one, credits,
+"""Book corner pages for members: join, the shelf, list a book by ISBN, take one, swap credits,
 looking-for, browse. The coordinator's desk is in desk.py (same blueprint)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import Session, col, select
 
 from market.accounts.models import User
-from market.books import catalogue, corner, credits, wanted
+from market.books import catalogue, corner, swap_credits, wanted
 from market.books.errors import BookError
 from market.books.forms import (
     ActionForm,
@@ -23,6 +23,7 @@ from market.books.forms import (
 from market.books.isbn import IsbnError, parse
 from market.books.listing import list_book, withdraw_book
 from market.books.models import CornerBook, CornerMember, Textbook
+from market.books.views.blueprint import bp, ensure_catalogue, me
 from market.db import get_session
 from market.extensions import limiter
 from market.images.errors import ImageRejected
@@ -36,21 +37,7 @@ from market.listings.models import Listing
 from market.orgs.models import Organization, OrgKind
 from market.security import login_required
 
-bp = Blueprint("books", __name__)
 JOIN_RATE_LIMIT = "10 per hour"  # guessing a 6-character class code takes far more tries
-bp.record_once(lambda _state: credits.install())
-
-
-def me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
-
-
-def ensure_catalogue(session: Session) -> None:
-    """Load the seed once per process, so a fresh install knows the common textbooks."""
-    if not current_app.extensions.get("xunhuan.books.seeded"):
-        catalogue.seed(session=session)
-        current_app.extensions["xunhuan.books.seeded"] = True
 
 
 def _join_limit() -> str:
@@ -114,7 +101,7 @@ def home(school_id: int) -> ResponseReturnValue:
         corner=access,
         books=books,
         covers=listings.cover_photos(session=session, listing_ids=[b.id or 0 for b, _c in books]),
-        balance=credits.balance(session=session, school_id=school_id, user_id=me().id or 0),
+        balance=swap_credits.balance(session=session, school_id=school_id, user_id=me().id or 0),
         wanted=wanted.wanted_of(session=session, user_id=me().id or 0, school_id=school_id),
         wanted_form=WantedForm(formdata=None),
         share_days=wanted.share_days_of(session=session, school_id=school_id)[:3],
@@ -206,7 +193,9 @@ def _attach(form: BookListForm, error: ListingError | ImageRejected) -> None:
 def show(school_id: int, listing_id: int) -> ResponseReturnValue:
     session = get_session()
     access = corner.access(session=session, school_id=school_id, user=me())
-    listing = credits.corner_listing(session=session, school_id=school_id, listing_id=listing_id)
+    listing = swap_credits.corner_listing(
+        session=session, school_id=school_id, listing_id=listing_id
+    )
     listings.expire_if_due(session=session, listing=listing)
     book = session.get(CornerBook, listing_id)
     entry = session.get(Textbook, book.isbn13) if book else None
@@ -221,7 +210,7 @@ def show(school_id: int, listing_id: int) -> ResponseReturnValue:
         answers=answer_labels(checklist_for(listing.category), listing.condition or {}),
         why=explain(checklist_for(listing.category), listing.condition or {},
                     listing.disclosures or {}, listing.grade),
-        balance=credits.balance(session=session, school_id=school_id, user_id=me().id or 0),
+        balance=swap_credits.balance(session=session, school_id=school_id, user_id=me().id or 0),
         action_form=ActionForm(formdata=None),
     )
 
@@ -231,7 +220,7 @@ def show(school_id: int, listing_id: int) -> ResponseReturnValue:
 def take(school_id: int, listing_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         return redirect(url_for("books.show", school_id=school_id, listing_id=listing_id))
-    reservation = credits.take_book(
+    reservation = swap_credits.take_book(
         session=get_session(), taker=me(), school_id=school_id, listing_id=listing_id
     )
     flash(_("已用1个交换积分领取，请到旧书角取书。"), "success")
@@ -270,8 +259,8 @@ def my_credits(school_id: int) -> ResponseReturnValue:
         "books/credits.html",
         corner=access,
         whose=whose,
-        balance=credits.balance(session=session, school_id=school_id, user_id=whose.id or 0),
-        moves=credits.history(session=session, school_id=school_id, user_id=whose.id or 0),
+        balance=swap_credits.balance(session=session, school_id=school_id, user_id=whose.id or 0),
+        moves=swap_credits.history(session=session, school_id=school_id, user_id=whose.id or 0),
     )
 
 
@@ -319,5 +308,3 @@ def remove_wanted(school_id: int, entry_id: int) -> ResponseReturnValue:
         flash(_("已从清单移除。"), "info")
     return redirect(url_for("books.home", school_id=school_id))
 
-
-from market.books import desk as _desk  # noqa: E402,F401 - registers the desk routes on bp

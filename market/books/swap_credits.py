@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, func, select
 
@@ -206,8 +205,9 @@ def grant(
     return move
 
 
-# The normal trade flow (market/trades) knows nothing of credits; these hooks keep the two in
-# step from its outbox events, in the same transaction as the trade step.
+# The normal trade flow (market/trades) knows nothing of credits; these hooks (registered as a
+# listing participant in market.books.listing) keep the two in step from its reservations and
+# outbox events, in the same transaction as the trade step.
 
 
 def _school_of_listing(session: Session, listing_id: int | None) -> tuple[Listing, int] | None:
@@ -260,16 +260,11 @@ def _on_event(session: Session, event: DomainEvent) -> None:
             )
 
 
-def _before_flush(session: Any, _context: Any, _instances: Any) -> None:
+def on_reserved(session: Session, _listing: Listing, reservation: Reservation) -> None:
     with session.no_autoflush:
-        for obj in list(session.new):
-            if isinstance(obj, Reservation):
-                _on_reservation(session, obj)
-            elif isinstance(obj, DomainEvent):
-                _on_event(session, obj)
+        _on_reservation(session, reservation)
 
 
-def install() -> None:
-    """Listen on every session (requests, commands, tests alike); idempotent."""
-    if not sa.event.contains(Session, "before_flush", _before_flush):
-        sa.event.listen(Session, "before_flush", _before_flush)
+def on_recorded(session: Session, event: DomainEvent) -> None:
+    with session.no_autoflush:
+        _on_event(session, event)

@@ -1,6 +1,6 @@
 """The shop counter: dashboard, profile, intake, items, tags and counter sales.
 
-Consignors, payouts and the consignor's own page are in market.consignment.payout_views, on
+Consignors, payouts and the consignor's own page are in market.consignment.views.payouts, on
 the same blueprint.
 """
 
@@ -10,8 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask import (
-    Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -23,10 +21,8 @@ from flask import (
 from flask import session as web_session
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlmodel import Session
 
-from market.accounts.models import Role, User
 from market.consignment import lifecycle, payouts, pdf, services
 from market.consignment.errors import ConsignmentError, ItemNotFound, NotShopStaff
 from market.consignment.forms import (
@@ -37,35 +33,13 @@ from market.consignment.forms import (
     format_steps,
 )
 from market.consignment.models import ConsignmentItem, Consignor, parse_code
+from market.consignment.views.blueprint import bp, me, pdf_response, staff_only, staff_shop
 from market.db import get_session
 from market.images.errors import ImageRejected
 from market.images.store import ImageStore
 from market.listings.catalog import CATEGORY_TREE, category_keys
 from market.listings.errors import ListingError
 from market.listings.forms import build_form, to_input
-from market.orgs.models import Organization
-from market.security import requires_role
-
-bp = Blueprint("consignment", __name__)
-staff_only = requires_role(Role.SHOP_STAFF)
-
-
-def _me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
-
-
-def _shop(session: Session) -> Organization:
-    try:
-        return services.shop_of(session=session, user=_me())
-    except NotShopStaff:
-        abort(403)
-
-
-def _pdf(body: bytes, name: str) -> Response:
-    response = Response(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
 
 
 def _attach(form: Any, agreement: AgreementForm, error: Any) -> None:
@@ -84,11 +58,11 @@ def _attach(form: Any, agreement: AgreementForm, error: Any) -> None:
 @staff_only
 def dashboard() -> ResponseReturnValue:
     session = get_session()
-    shop = _shop(session)
+    shop = staff_shop(session)
     lifecycle.tick(session=session, organization_id=shop.id)  # never a stale day either
     return render_template(
         "consignment/dashboard.html", shop=shop,
-        board=payouts.dashboard(session=session, staff=_me()),
+        board=payouts.dashboard(session=session, staff=me()),
     )
 
 
@@ -96,7 +70,7 @@ def dashboard() -> ResponseReturnValue:
 @staff_only
 def profile() -> ResponseReturnValue:
     session = get_session()
-    shop = _shop(session)
+    shop = staff_shop(session)
     current = services.profile_of(session=session, org_id=shop.id or 0)
     form = ProfileForm(data=None if request.method == "POST" else {
         "opening_hours": current.opening_hours,
@@ -111,7 +85,7 @@ def profile() -> ResponseReturnValue:
     })
     if form.validate_on_submit():
         try:
-            services.save_profile(session=session, user=_me(), values=form.values())
+            services.save_profile(session=session, user=me(), values=form.values())
         except ConsignmentError as error:
             session.rollback()
             form.form_errors.append(str(error.message))
@@ -125,7 +99,7 @@ def profile() -> ResponseReturnValue:
 @bp.get("/shop/intake")
 @staff_only
 def choose_category() -> ResponseReturnValue:
-    _shop(get_session())
+    staff_shop(get_session())
     return render_template("consignment/choose_category.html", tree=CATEGORY_TREE)
 
 
@@ -135,7 +109,7 @@ def intake(category: str) -> ResponseReturnValue:
     if category not in category_keys():
         abort(404)
     session = get_session()
-    shop = _shop(session)
+    shop = staff_shop(session)
     venue = f"shop:{shop.id}"
     form = build_form(category, [(venue, shop.name)])
     house = services.profile_of(session=session, org_id=shop.id or 0)
@@ -149,7 +123,7 @@ def intake(category: str) -> ResponseReturnValue:
         try:
             listing = to_input(form, category)
             taken = services.intake(
-                session=session, staff=_me(), store=_store(),
+                session=session, staff=me(), store=_store(),
                 data=services.IntakeInput(
                     title=listing.title, category=category, description=listing.description,
                     price_fen=listing.price_fen, condition=listing.condition,
@@ -186,12 +160,12 @@ def _keep_claim_code(item_id: int, code: str | None) -> None:
     if code is None:
         web_session.pop(CLAIM_KEY, None)
     else:
-        web_session[CLAIM_KEY] = [_me().id, item_id, code]
+        web_session[CLAIM_KEY] = [me().id, item_id, code]
 
 
 def _claim_code_for(item_id: int) -> str | None:
     kept = web_session.get(CLAIM_KEY)
-    if isinstance(kept, list) and len(kept) == 3 and kept[:2] == [_me().id, item_id]:
+    if isinstance(kept, list) and len(kept) == 3 and kept[:2] == [me().id, item_id]:
         return str(kept[2])
     return None
 
@@ -203,7 +177,7 @@ def _store() -> ImageStore:
 
 def _item(session: Session, item_id: int) -> ConsignmentItem:
     try:
-        return services.item_for_staff(session=session, user=_me(), item_id=item_id)
+        return services.item_for_staff(session=session, user=me(), item_id=item_id)
     except NotShopStaff:
         abort(403)
     except ItemNotFound:
@@ -229,7 +203,7 @@ def item(item_id: int) -> ResponseReturnValue:
 def collected(item_id: int) -> ResponseReturnValue:
     session = get_session()
     _item(session, item_id)
-    lifecycle.mark_collected(session=session, staff=_me(), item_id=item_id)
+    lifecycle.mark_collected(session=session, staff=me(), item_id=item_id)
     flash(_("已登记：寄卖人已取回物品。"), "info")
     return redirect(url_for("consignment.item", item_id=item_id))
 
@@ -239,7 +213,7 @@ def collected(item_id: int) -> ResponseReturnValue:
 def agreement_pdf(item_id: int) -> ResponseReturnValue:
     session = get_session()
     row = _item(session, item_id)
-    shop = _shop(session)
+    shop = staff_shop(session)
     house = services.profile_of(session=session, org_id=shop.id or 0)
     consignor = session.get(Consignor, row.consignor_id)
     assert consignor is not None
@@ -248,7 +222,7 @@ def agreement_pdf(item_id: int) -> ResponseReturnValue:
         listing=services.listing_of(session=session, item=row), consignor=consignor,
         claim_code=_claim_code_for(row.id or 0) if consignor.user_id is None else None,
     )
-    return _pdf(body, f"agreement-{row.code}.pdf")
+    return pdf_response(body, f"agreement-{row.code}.pdf")
 
 
 @bp.get("/shop/tags.pdf")
@@ -256,26 +230,26 @@ def agreement_pdf(item_id: int) -> ResponseReturnValue:
 def tags_pdf() -> ResponseReturnValue:
     """Tags for the items asked for (?item=ID, repeated), else for today's intake."""
     session = get_session()
-    shop = _shop(session)
+    shop = staff_shop(session)
     wanted = [int(i) for i in request.args.getlist("item") if i.isdecimal() and len(i) < 10]
     if wanted:
         rows = [_item(session, i) for i in wanted]
     else:
-        rows = payouts.dashboard(session=session, staff=_me()).intake_today
+        rows = payouts.dashboard(session=session, staff=me()).intake_today
     tags = []
     for row in rows:
         listing = services.listing_of(session=session, item=row)
         lifecycle.on_read(session=session, listing=listing)
         url = url_for("listings.show", listing_id=listing.id, _external=True)
         tags.append((row, listing, url))
-    return _pdf(pdf.tags_pdf(shop=shop, tags=tags), "tags.pdf")
+    return pdf_response(pdf.tags_pdf(shop=shop, tags=tags), "tags.pdf")
 
 
 @bp.route("/shop/counter", methods=["GET", "POST"])
 @staff_only
 def counter() -> ResponseReturnValue:
     session = get_session()
-    shop = _shop(session)
+    shop = staff_shop(session)
     form = CounterForm()
     sale = None
     if form.validate_on_submit():
@@ -283,7 +257,7 @@ def counter() -> ResponseReturnValue:
         try:
             if item_id is None:
                 raise ItemNotFound(_("找不到这个寄卖编号。"))
-            sale = lifecycle.sell_at_counter(session=session, staff=_me(), item_id=item_id)
+            sale = lifecycle.sell_at_counter(session=session, staff=me(), item_id=item_id)
         except ConsignmentError as error:
             session.rollback()
             form.code.errors = [str(error.message)]
@@ -299,5 +273,3 @@ def counter() -> ResponseReturnValue:
         "consignment/counter.html", form=form, shop=shop, sale=sale, sold=sold
     ), status
 
-
-from market.consignment import payout_views  # noqa: E402,F401  (its routes join `bp`)

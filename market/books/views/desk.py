@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from sqlmodel import col, select
 
 from market.accounts.models import User
-from market.books import corner, credits, wanted
+from market.books import corner, swap_credits, wanted
 from market.books.errors import BookError
 from market.books.forms import ActionForm, ClassForm, CourseForm, GrantForm, ShareDayForm
 from market.books.models import CornerBook, ShareDay
-from market.books.views import bp, ensure_catalogue, me
+from market.books.views.blueprint import bp, ensure_catalogue, me
 from market.db import get_session
 from market.listings.catalog import Status
 from market.listings.models import Listing
@@ -78,7 +78,7 @@ def _desk(school_id: int, status: int = 200, **forms: object) -> ResponseReturnV
                 )
             )
         },
-        balances=credits.balances(session=session, school_id=school_id),
+        balances=swap_credits.balances(session=session, school_id=school_id),
         action_form=ActionForm(formdata=None),
         **defaults,
     ), status
@@ -135,7 +135,7 @@ def regenerate(school_id: int, class_id: int) -> ResponseReturnValue:
 @login_required
 def hand_in(school_id: int, listing_id: int) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
-        credits.hand_in(
+        swap_credits.hand_in(
             session=get_session(), coordinator=me(), school_id=school_id, listing_id=listing_id
         )
         flash(_("已登记收书，送书人得到1个交换积分。"), "success")
@@ -146,7 +146,7 @@ def hand_in(school_id: int, listing_id: int) -> ResponseReturnValue:
 @login_required
 def hand_out(school_id: int, listing_id: int) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
-        credits.hand_out(
+        swap_credits.hand_out(
             session=get_session(), coordinator=me(), school_id=school_id, listing_id=listing_id
         )
         flash(_("已登记取书，交换完成。"), "success")
@@ -174,7 +174,7 @@ def grant(school_id: int) -> ResponseReturnValue:
     form = _grant_form(corner.members_of(session=session, school_id=school_id))
     if form.validate_on_submit():
         try:
-            credits.grant(
+            swap_credits.grant(
                 session=session, coordinator=me(), school_id=school_id,
                 user_id=int(form.user_id.data or 0), amount=form.amount.data or 0,
                 reason=form.reason.data or "",

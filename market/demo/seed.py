@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import random
 from datetime import timedelta
 
-from PIL import Image, ImageDraw
 from sqlmodel import Session, func, select
 
 from credit.identifiers import uscc_check_character
@@ -14,9 +12,10 @@ from market.accounts import services as accounts
 from market.accounts.consent import PRIVACY_NOTICE_VERSION
 from market.accounts.models import User
 from market.db import utcnow
-from market.demo_certificates import certify_devices, grade_listing
-from market.demo_data import ACCOUNTS, ITEMS, ORGANIZATIONS
-from market.demo_places import seed_places
+from market.demo.certificates import certify_devices, grade_listing
+from market.demo.data import ACCOUNTS, ITEMS, ORGANIZATIONS
+from market.demo.pictures import demo_picture
+from market.demo.places import seed_places
 from market.images.processing import save_photo
 from market.images.store import ImageStore
 from market.listings.catalog import Status
@@ -24,47 +23,12 @@ from market.listings.models import Listing, ListingPhoto
 from market.orgs import services as orgs
 from market.orgs.models import Organization
 from market.streets import STREETS
+from market.trades import reports
+from market.trades import services as trades
 
 # The demo's people are made up: nobody's data is behind them, so no consent page stands
 # between a visitor and the demo; real accounts made with `create-user` are asked at login.
 DEMO_CONSENT = PRIVACY_NOTICE_VERSION
-
-PALETTE = {
-    "电子产品": ((38, 70, 83), (42, 157, 143)),
-    "图书": ((120, 60, 30), (233, 196, 106)),
-    "服装": ((106, 76, 147), (244, 162, 97)),
-    "家具": ((90, 62, 40), (200, 160, 110)),
-    "家电": ((30, 60, 114), (120, 180, 230)),
-    "母婴": ((231, 111, 81), (255, 214, 165)),
-    "运动/自行车": ((20, 110, 70), (170, 220, 120)),
-    "其他": ((70, 70, 70), (180, 180, 180)),
-}
-
-
-def demo_picture(category: str, seed: int, size: tuple[int, int] = (800, 600)) -> bytes:
-    """Draw a deterministic picture for a demo item: a gradient and a few shapes, as WebP."""
-    rng = random.Random(seed)
-    top, bottom = PALETTE.get(category.split("/")[0], PALETTE["其他"])
-    img = Image.new("RGB", size)
-    draw = ImageDraw.Draw(img)
-    w, h = size
-    for y in range(h):
-        t = y / (h - 1)
-        draw.line(
-            [(0, y), (w, y)],
-            fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)),
-        )
-    for _ in range(6):
-        x0, y0 = rng.randrange(w), rng.randrange(h)
-        r = rng.randrange(30, 160)
-        colour = tuple(rng.randrange(256) for _ in range(3)) + (150,)
-        overlay = Image.new("RGBA", size, (0, 0, 0, 0))
-        ImageDraw.Draw(overlay).ellipse([x0 - r, y0 - r, x0 + r, y0 + r], fill=colour)
-        img.paste(overlay, (0, 0), overlay)
-    out = io.BytesIO()
-    img.save(out, "WEBP", quality=80)
-    return out.getvalue()
-
 
 def seed_demo(*, session: Session, images: ImageStore) -> list[tuple[str, str, str]]:
     """Load the demo organizations, accounts and items into an empty database.
@@ -126,8 +90,6 @@ def seed_demo(*, session: Session, images: ImageStore) -> list[tuple[str, str, s
 def _seed_trades(*, session: Session, people: list[User], listings: list[Listing]) -> None:
     """Three completed and rated trades, one disputed, one report: the regulator's desk has
     work, and the credit pages have events (the caller delivers the outbox to the ledger)."""
-    from market.trades import reports
-    from market.trades import services as trades
 
     def buyer_for(item: Listing, shift: int) -> User:
         return next(p for p in people[shift:] + people if p.id != item.owner_id)

@@ -16,7 +16,7 @@ from market.consignment import lifecycle, payouts, pdf, services
 from market.consignment.errors import ConsignmentError, ItemNotFound, NotShopStaff
 from market.consignment.forms import ClaimForm, PayoutForm
 from market.consignment.models import ConsignmentItem, Consignor
-from market.consignment.views import _me, _pdf, _shop, bp, staff_only
+from market.consignment.views.blueprint import bp, me, pdf_response, staff_only, staff_shop
 from market.db import get_session, utcnow
 from market.extensions import limiter
 from market.orgs.models import Organization
@@ -29,7 +29,7 @@ CLAIM_LIMIT = "10 per hour"
 @staff_only
 def consignors() -> ResponseReturnValue:
     session = get_session()
-    shop = _shop(session)
+    shop = staff_shop(session)
     rows = list(session.exec(
         select(Consignor).where(Consignor.organization_id == shop.id).order_by(col(Consignor.id))
     ))
@@ -42,7 +42,7 @@ def consignors() -> ResponseReturnValue:
 def _consignor(session: Session, consignor_id: int) -> Consignor:
     try:
         return services.consignor_for_staff(
-            session=session, user=_me(), consignor_id=consignor_id
+            session=session, user=me(), consignor_id=consignor_id
         )
     except NotShopStaff:
         abort(403)
@@ -54,13 +54,13 @@ def _consignor(session: Session, consignor_id: int) -> Consignor:
 @staff_only
 def consignor(consignor_id: int) -> ResponseReturnValue:
     session = get_session()
-    shop = _shop(session)
+    shop = staff_shop(session)
     row = _consignor(session, consignor_id)
     form = PayoutForm()
     if form.validate_on_submit():
         try:
             paid = payouts.pay_out(
-                session=session, staff=_me(), consignor_id=consignor_id,
+                session=session, staff=me(), consignor_id=consignor_id,
                 method=form.method.data or "", reference=form.reference.data or "",
             )
         except ConsignmentError as error:
@@ -92,7 +92,7 @@ def _statement_pdf(session: Session, row: Consignor) -> Response:
         shop=shop, hours=house.opening_hours,
         data=payouts.statement(session=session, consignor=row), printed=utcnow(),
     )
-    return _pdf(body, f"statement-{row.id}.pdf")
+    return pdf_response(body, f"statement-{row.id}.pdf")
 
 
 @bp.post("/shop/consignors/<int:consignor_id>/claim-code")
@@ -100,7 +100,7 @@ def _statement_pdf(session: Session, row: Consignor) -> Response:
 def reissue_claim_code(consignor_id: int) -> ResponseReturnValue:
     session = get_session()
     _consignor(session, consignor_id)
-    code = services.reissue_claim_code(session=session, staff=_me(), consignor_id=consignor_id)
+    code = services.reissue_claim_code(session=session, staff=me(), consignor_id=consignor_id)
     flash(_("新的认领码：%(code)s。只显示这一次，请告诉寄卖人；之前的认领码已失效。", code=code),
           "success")
     return redirect(url_for("consignment.consignor", consignor_id=consignor_id))
@@ -111,7 +111,7 @@ def reissue_claim_code(consignor_id: int) -> ResponseReturnValue:
 def unlink(consignor_id: int) -> ResponseReturnValue:
     session = get_session()
     _consignor(session, consignor_id)
-    code = services.unlink_consignor(session=session, staff=_me(), consignor_id=consignor_id)
+    code = services.unlink_consignor(session=session, staff=me(), consignor_id=consignor_id)
     flash(_("已解除与账号的关联。新的认领码：%(code)s，只显示这一次，请只交给寄卖人本人。",
             code=code), "success")
     return redirect(url_for("consignment.consignor", consignor_id=consignor_id))
@@ -132,7 +132,7 @@ def mine() -> ResponseReturnValue:
     form = ClaimForm()
     if form.validate_on_submit():
         try:
-            claimed = services.claim_with_code(session=session, user=_me(),
+            claimed = services.claim_with_code(session=session, user=me(),
                                                code=form.code.data or "")
         except ConsignmentError as error:
             session.rollback()
@@ -141,7 +141,7 @@ def mine() -> ResponseReturnValue:
             shop = session.get(Organization, claimed.organization_id)
             flash(_("已关联您在%(shop)s的寄卖记录。", shop=shop.name if shop else ""), "success")
             return redirect(url_for("consignment.mine"))
-    rows = services.consignors_of_user(session=session, user_id=_me().id or 0)
+    rows = services.consignors_of_user(session=session, user_id=me().id or 0)
     now = utcnow()
     items = session.exec(
         select(ConsignmentItem).where(col(ConsignmentItem.consignor_id).in_([r.id for r in rows]))
@@ -162,7 +162,7 @@ def mine() -> ResponseReturnValue:
 def my_statement_pdf(consignor_id: int) -> ResponseReturnValue:
     session = get_session()
     row = session.get(Consignor, consignor_id)
-    if row is None or row.user_id != _me().id:
+    if row is None or row.user_id != me().id:
         abort(404)
     return _statement_pdf(session, row)
 

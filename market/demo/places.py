@@ -13,11 +13,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from market.accounts.models import User
-from market.books import catalogue, corner, credits
+from market.books import catalogue, corner, swap_credits
 from market.books.listing import list_book
 from market.consignment import lifecycle, terms
 from market.consignment import services as consignment
 from market.db import utcnow
+from market.demo.pictures import demo_picture
 from market.fleamarkets import applications
 from market.fleamarkets import services as fleamarkets
 from market.fleamarkets.models import ApplicationStatus, DayStatus
@@ -78,8 +79,6 @@ def seed_places(
 def _seed_shop(
     *, session: Session, images: ImageStore, staff: User, resident: User, now: datetime
 ) -> None:
-    from market.demo import demo_picture  # market.demo imports this module
-
     consignment.save_profile(session=session, user=staff, values=dict(SHOP_PROFILE))
     consignment.intake(
         session=session,
@@ -209,6 +208,6 @@ def _seed_corner(
         photos=[],
         store=images,
     )
-    credits.hand_in(
+    swap_credits.hand_in(
         session=session, coordinator=coordinator, school_id=school_id, listing_id=listing.id or 0
     )

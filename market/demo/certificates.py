@@ -15,6 +15,7 @@ from market.accounts.models import User
 from market.certificates import services as certificates
 from market.listings.assessment import assess
 from market.listings.catalog import Grade
+from market.listings.devices import detect
 from market.listings.grading import ORDER, Checklist, checklist_for
 from market.listings.models import Listing
 from wipe.certificate import sign_certificate
@@ -74,8 +75,6 @@ def grade_listing(listing: Listing) -> None:
 
 def is_device(listing: Listing) -> bool:
     """Whether the wipe gate would ask `listing` for a certificate."""
-    from market.listings.devices import detect
-
     return bool(detect(category=listing.category, title=listing.title,
                        description=listing.description, disclosures=listing.disclosures))
 
