@@ -11,7 +11,7 @@ from sqlmodel import Session
 from market.accounts import services as accounts
 from market.accounts.consent import PRIVACY_NOTICE_VERSION
 from market.accounts.models import ROLE_ORG_KINDS, Role, User
-from market.db import get_engine
+from market.db import get_engine, open_session
 from market.listings.models import Listing
 from market.orgs import services as orgs
 from market.orgs.models import Organization, OrgKind
@@ -45,6 +45,12 @@ def make_user(session: Session, role: Role = Role.RESIDENT, **overrides: Any) ->
 
 
 def app_session(app: Flask) -> Session:
+    """A session of the app's unit of work: its commits index listings and deliver credit."""
+    return open_session(app)
+
+
+def plain_session(app: Flask) -> Session:
+    """A session outside the unit of work: nothing follows its commits (to test the steps)."""
     return Session(get_engine(app), expire_on_commit=False)
 
 

@@ -55,12 +55,10 @@ def rebuild_index(procs: int = 1) -> int:
 
     `procs` > 1 forks whoosh writer processes: for commands, never inside a web worker.
     """
-    from sqlmodel import Session
-
-    from market.db import get_engine
+    from market.db import unit_of_work
     from market.listings.indexing import documents
 
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         return int(_index().rebuild(documents(session), procs=procs))
 
 
