@@ -207,7 +207,7 @@ def show(school_id: int, listing_id: int) -> ResponseReturnValue:
     session = get_session()
     access = corner.access(session=session, school_id=school_id, user=me())
     listing = credits.corner_listing(session=session, school_id=school_id, listing_id=listing_id)
-    listings.expire_if_due(session=session, listing=listing)
+    listing = listings.as_of_now(listing)
     book = session.get(CornerBook, listing_id)
     entry = session.get(Textbook, book.isbn13) if book else None
     return render_template(
