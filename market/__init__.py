@@ -73,15 +73,14 @@ def _init_extensions(app: Flask) -> None:
 
 def _init_search(app: Flask) -> None:
     """The whoosh index in the data dir, kept in step with listings after each commit."""
+    from market.db import add_after_commit
     from market.search.index import SearchIndex
-    from market.search.indexing import track
+    from market.search.indexing import IndexListings
 
     index = app.extensions.setdefault(
         "xunhuan.search", SearchIndex(Path(app.config["DATA_DIR"]) / "search")
     )
-    app.extensions.setdefault("xunhuan.session_setup", []).append(
-        lambda session: track(session, index)
-    )
+    add_after_commit(app, IndexListings(index))
 
 
 def _init_listing_participants(app: Flask) -> None:
@@ -102,6 +101,7 @@ def _init_credit(app: Flask) -> None:
     """Deliver outbox events to the credit ledger after each commit that wrote one, and sign
     a checkpoint of the ledger head when the last one is older than CREDIT_CHECKPOINT_INTERVAL."""
     from market.credit import services
+    from market.db import add_after_commit
 
     key = services.key_from_config(app.config)
     key_path = services.checkpoint_key_path(app.config)
@@ -110,9 +110,7 @@ def _init_credit(app: Flask) -> None:
     def scheduled_checkpoint(session: Any) -> None:
         services.checkpoint_if_due(session=session, key_path=key_path, interval=interval)
 
-    app.extensions.setdefault("xunhuan.session_setup", []).append(
-        lambda session: services.track(session, key, scheduled_checkpoint)
-    )
+    add_after_commit(app, services.DeliverOutbox(key, scheduled_checkpoint))
 
 
 def _register_blueprints(app: Flask) -> None:

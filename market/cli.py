@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 
 from market.accounts import services as accounts
 from market.accounts.errors import AccountError
 from market.accounts.models import ROLE_ORG_KINDS, Role, User
-from market.db import get_engine
+from market.db import unit_of_work
 from market.orgs.models import Organization
 
 
@@ -39,15 +39,12 @@ def seed_demo_command(if_empty: bool) -> None:
     """Load the deterministic demo data and print the demo accounts."""
     from market.demo import seed_demo
 
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         if if_empty and session.exec(select(func.count()).select_from(User)).one():
             click.echo("database has accounts; demo data not loaded")
             return
+        # The unit of work indexes the listings and delivers the credit events it commits.
         logins = seed_demo(session=session, images=current_app.extensions["xunhuan.images"])
-        from market.credit.services import deliver_all, key_from_config
-
-        deliver_all(session=session, key=key_from_config(current_app.config))
-    _rebuild_index()
     click.echo("demo accounts (role, login, password):")
     for role, login, password in logins:
         click.echo(f"  {role:<20} {login:<14} {password}")
@@ -70,7 +67,7 @@ def create_user_command(
     password: str,
 ) -> None:
     """Create an account with a role (staff roles need --organization-id)."""
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         org = session.get(Organization, organization_id) if organization_id else None
         if organization_id and org is None:
             raise click.UsageError(f"no organization with id {organization_id}")
@@ -117,16 +114,11 @@ def listings_group() -> None:
 @listings_group.command("expire")
 @with_appcontext
 def expire_command() -> None:
-    """Expire active listings older than 60 days (run it daily; pages also expire on read)."""
+    """Expire active listings older than 60 days (run it daily; pages show them expired already)."""
     from market.listings.services import expire_due
 
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         ids = expire_due(session=session)
-    if ids:
-        from market.search.indexing import documents
-
-        with Session(get_engine()) as session:
-            current_app.extensions["xunhuan.search"].upsert(list(documents(session, ids)))
     click.echo(f"expired {len(ids)} listings")
 
 
@@ -139,13 +131,9 @@ def hold_ungated_command() -> None:
     back until their owners wipe them or say why they store no personal data.
     """
     from market.listings.services import hold_ungated
-    from market.search.indexing import documents
 
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         held, locked = hold_ungated(session=session)
-    if held:
-        with Session(get_engine()) as session:
-            current_app.extensions["xunhuan.search"].upsert(list(documents(session, held)))
     click.echo(f"held {len(held)} listings as drafts")
     for listing_id in locked:
         click.echo(f"listing {listing_id} is managed by a shop or book corner: settle it there")
@@ -162,7 +150,7 @@ def credit_deliver_command() -> None:
     """Append every undelivered trade and certificate event to the ledger (idempotent)."""
     from market.credit.services import deliver_all, key_from_config
 
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         count = deliver_all(session=session, key=key_from_config(current_app.config))
     click.echo(f"delivered {count} outbox events")
 
@@ -181,7 +169,7 @@ def credit_verify_command() -> None:
     the first checkpoint or entry that fails and why (exit 1)."""
     from market.credit.checkpoints import describe, verify
 
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         result = verify(session=session, station_key=_station_key())
     if not result.ok:
         click.echo(describe(result), err=True)
@@ -198,7 +186,7 @@ def credit_checkpoint_command() -> None:
     from market.credit.checkpoints import require_intact
     from market.credit.services import checkpoint, checkpoint_key_path, load_private_key
 
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         try:
             require_intact(session=session, station_key=_station_key())
         except LedgerBroken as error:
@@ -206,7 +194,7 @@ def credit_checkpoint_command() -> None:
             raise SystemExit(1) from error
         session.commit()  # end the read transaction (SQLite holds its lock until then)
     key = load_private_key(checkpoint_key_path(current_app.config))
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         row = checkpoint(session=session, private_key=key)
         click.echo(f"checkpoint {row.id}: seq {row.seq} head {row.head_hash}")
 
@@ -224,7 +212,7 @@ def credit_recompute_command(stale: bool) -> None:
     from market.credit.scores import recompute_all
 
     started = time.perf_counter()
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         try:
             require_intact(session=session, station_key=_station_key())
         except LedgerBroken as error:
@@ -243,7 +231,7 @@ def credit_tick_command() -> None:
     from market.credit.scores import recompute_all
 
     config = current_app.config
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         delivered = services.deliver_all(session=session, key=services.key_from_config(config))
         refreshed = recompute_all(session, only_stale=True)
         row = services.checkpoint_if_due(
@@ -277,7 +265,7 @@ def platform_create_command(name: str, uscc: str | None, scopes: tuple[str, ...]
     from market.platforms.models import SCOPES
     from market.platforms.services import create_platform
 
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         try:
             org, row, key = create_platform(
                 session=session, name=name, uscc=uscc, scopes=scopes or SCOPES
@@ -297,7 +285,7 @@ def platform_revoke_command(prefix: str) -> None:
     from market.platforms.errors import PlatformError
     from market.platforms.services import revoke_key
 
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         try:
             row = revoke_key(session=session, prefix=prefix)
         except PlatformError as error:
@@ -315,7 +303,7 @@ def platform_list_command() -> None:
     """List the API keys: platform, prefix, scopes, created, last used, revoked (UTC)."""
     from market.platforms.services import list_keys
 
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         rows = list_keys(session=session)
     click.echo(f"{'platform':<24} {'prefix':<8}  {'scopes':<28} created / last used / revoked")
     for key, org in rows:
@@ -330,7 +318,7 @@ def platform_audit_command(limit: int) -> None:
     """Show the latest calls to the partner credit API, newest first."""
     from market.platforms.services import recent_calls
 
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         calls = recent_calls(session=session, limit=limit)
     for call in calls:
         click.echo(
@@ -352,13 +340,8 @@ def consignment_tick_command() -> None:
     """Apply due markdowns and end-of-term actions (run it daily after 00:00 China time)."""
     from market.consignment.lifecycle import tick
 
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         ids = tick(session=session)
-    if ids:
-        from market.search.indexing import documents
-
-        with Session(get_engine()) as session:
-            current_app.extensions["xunhuan.search"].upsert(list(documents(session, ids)))
     click.echo(f"updated {len(ids)} consigned listings")
 
 
@@ -373,7 +356,7 @@ def books_seed_command() -> None:
     """Load the textbook catalogue seed (market/books/data/textbooks.csv); never overwrites."""
     from market.books.catalogue import seed
 
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         added = seed(session=session)
     click.echo(f"added {added} textbooks to the catalogue")
 

@@ -1,16 +1,26 @@
-"""The database: one engine per app, one session per request, UTC-aware timestamps."""
+"""The database: one engine per app, one unit of work for every caller, UTC-aware timestamps.
+
+Requests, CLI commands, scheduled ticks and tests all open their sessions with
+`open_session()` (or `unit_of_work()` around it), so the steps each area registers with
+`add_after_commit()` (index the listings, deliver the credit outbox) follow every commit,
+whoever made it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+AFTER_COMMIT = "xunhuan.after_commit"
 
 
 def utcnow() -> datetime:
@@ -71,12 +81,76 @@ def get_engine(app: Flask | None = None) -> Engine:
     return engine
 
 
+class AfterCommit(Protocol):
+    """A step that follows each commit: notes what a flush changed, acts once it is saved.
+
+    It keeps its notes in `session.info`; `run` must not raise into the caller (the data is
+    saved already): it logs, and a repair command catches up.
+    """
+
+    def collect(self, session: OrmSession) -> None:
+        """After a flush (session.new/dirty/deleted still name what it wrote)."""
+
+    def run(self, session: OrmSession) -> None:
+        """After the commit; open a session of its own to read or write."""
+
+    def forget(self, session: OrmSession) -> None:
+        """After a rollback: drop the notes."""
+
+
+def add_after_commit(app: Flask, step: AfterCommit) -> None:
+    """Run `step` after every commit of every session `open_session()` makes for `app`."""
+    app.extensions.setdefault(AFTER_COMMIT, []).append(step)
+
+
+SESSION_INFO = "xunhuan.session_info"  # what every session the app opens carries in .info
+
+
+def open_session(app: Flask | None = None) -> Session:
+    """A session on the app's engine that runs the app's after-commit steps."""
+    app = app or current_app
+    session = Session(
+        get_engine(app), expire_on_commit=False, info=dict(app.extensions.get(SESSION_INFO, {}))
+    )
+    steps: list[AfterCommit] = list(app.extensions.get(AFTER_COMMIT, ()))
+    if steps:
+
+        def collect(s: OrmSession, _flush_context: Any) -> None:
+            for step in steps:
+                step.collect(s)
+
+        def run(s: OrmSession) -> None:
+            for step in steps:
+                step.run(s)
+
+        def forget(s: OrmSession, _transaction: Any) -> None:
+            for step in steps:
+                step.forget(s)
+
+        sa.event.listen(session, "after_flush", collect)
+        sa.event.listen(session, "after_commit", run)
+        sa.event.listen(session, "after_soft_rollback", forget)
+    return session
+
+
+@contextmanager
+def unit_of_work(app: Flask | None = None) -> Iterator[Session]:
+    """Open a session; commit once when the block ends, roll back when it raises; close."""
+    session = open_session(app)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 def get_session() -> Session:
     """Return the request's session, opening it on first use."""
     if "db_session" not in g:
-        g.db_session = Session(get_engine(), expire_on_commit=False)
-        for setup in current_app.extensions.get("xunhuan.session_setup", ()):
-            setup(g.db_session)
+        g.db_session = open_session()
     session: Session = g.db_session
     return session
 

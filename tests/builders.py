@@ -11,9 +11,8 @@ from sqlmodel import Session
 from market.accounts import services as accounts
 from market.accounts.consent import PRIVACY_NOTICE_VERSION
 from market.accounts.models import ROLE_ORG_KINDS, Role, User
-from market.db import get_engine
+from market.db import SESSION_INFO, get_engine, open_session
 from market.listings.models import Listing
-from market.listings.participants import EXTENSION
 from market.orgs import services as orgs
 from market.orgs.models import Organization, OrgKind
 
@@ -46,10 +45,15 @@ def make_user(session: Session, role: Role = Role.RESIDENT, **overrides: Any) ->
 
 
 def app_session(app: Flask) -> Session:
-    # carries the app's listing participants, as the sessions the app opens do
-    return Session(
-        get_engine(app), expire_on_commit=False, info={EXTENSION: app.extensions[EXTENSION]}
-    )
+    """A session of the app's unit of work: its commits index listings and deliver credit."""
+    return open_session(app)
+
+
+def plain_session(app: Flask) -> Session:
+    """A session outside the unit of work: nothing follows its commits (to test the steps)."""
+    # It still carries what every app session carries (the listing participants).
+    info = dict(app.extensions.get(SESSION_INFO, {}))
+    return Session(get_engine(app), expire_on_commit=False, info=info)
 
 
 def make_listing(session: Session, owner: User, **overrides: Any) -> Listing:

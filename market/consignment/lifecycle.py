@@ -1,8 +1,8 @@
 """Markdowns, expiries and sales of consigned items.
 
 The agreement (market.consignment.terms) decides every price; this module makes the listing
-follow it. It runs from `xunhuan consignment tick` and on every read of the listing, so a
-missed run never shows a stale price.
+follow it. `xunhuan consignment tick` stores what fell due; a page shows it already
+(`on_read` computes it on copies and writes nothing), so a missed run never shows a stale price.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class OnRead:
     """What the listing page shows of a consigned item."""
 
     code: str
+    listing: Listing  # as it stands now (a copy when something fell due since the tick)
     status: ItemStatus
     price_fen: int
     next_markdown_on: date | None
@@ -47,22 +48,27 @@ def refresh(*, session: Session, item: ConsignmentItem, now: datetime) -> bool:
     Returns whether anything changed (not committed). A reserved listing keeps its price and
     waits: the trade either completes (a sale) or is cancelled (back on sale, then this runs).
     """
+    listing = session.get(Listing, item.listing_id)
+    if listing is None or not _bring_to(session, item, listing, now):
+        return False
+    session.add_all([item, listing])
+    return True
+
+
+def _bring_to(session: Session, item: ConsignmentItem, listing: Listing, now: datetime) -> bool:
     if item.status != ItemStatus.ON_SALE:
         return False
-    listing = session.get(Listing, item.listing_id)
-    if listing is None or listing.status in (Status.RESERVED, Status.COMPLETED):
+    if listing.status in (Status.RESERVED, Status.COMPLETED):
         return False
     agreement = agreement_of(item)
     if terms.state_at(agreement, now).status == terms.Status.EXPIRED:
         _end(item, listing, agreement, now)
         if listing.status == Status.ACTIVE and devices.refusal(session=session, listing=listing):
             listing.status = Status.DRAFT.value  # shop stock goes on sale through the wipe gate
-        session.add_all([item, listing])
         return True
     price = terms.price_at(agreement, now)
     if listing.status == Status.ACTIVE and listing.price_fen != price:
         listing.price_fen, listing.updated_at = price, now
-        session.add(listing)
         return True
     return False
 
@@ -87,19 +93,24 @@ def _end(
 
 
 def on_read(*, session: Session, listing: Listing) -> OnRead | None:
-    """Apply what is due to a consigned listing being shown; None for other listings."""
+    """What a consigned listing shows now, markdowns and end of term included; None for others.
+
+    What fell due since the tick is computed on copies outside the session: nothing is written.
+    """
     item = item_of_listing(session=session, listing_id=listing.id or 0)
     if item is None:
         return None
     now = utcnow()
-    if refresh(session=session, item=item, now=now):
-        session.commit()
+    due_item, due_listing = ConsignmentItem(**item.model_dump()), Listing(**listing.model_dump())
+    if _bring_to(session, due_item, due_listing, now):
+        item, listing = due_item, due_listing
     agreement = agreement_of(item)
     upcoming = (
         terms.next_markdown(agreement, now) if item.status == ItemStatus.ON_SALE else None
     )
     return OnRead(
         code=item.code,
+        listing=listing,
         status=item.status_enum,
         price_fen=listing.price_fen,
         next_markdown_on=upcoming.on if upcoming else None,

@@ -163,6 +163,10 @@ def dashboard(*, session: Session, staff: User, now: datetime | None = None) -> 
     to_return = list(
         session.exec(select(items).where(mine, items.status == ItemStatus.TO_RETURN.value))
     )
+    # A term that ended since the tick shows as ended here already (the tick stores it).
+    ended = [i for i in near if i.expires_at <= when]
+    near = [i for i in near if i.expires_at > when]
+    to_return += [i for i in ended if i.end_action == terms.EndAction.RETURN.value]
     sales = list(
         session.exec(
             select(ConsignmentSale)

@@ -7,8 +7,9 @@ organization is `org_subject(uscc)` and has no credit subject until its USCC is 
 
 Delivery: `deliver_pending` turns undelivered `domain_events` into ledger entries and marks
 them delivered in one transaction, holding the ledger head lock, so running it twice or
-concurrently appends each event once. It runs after every request commit that wrote an event
-(`track`) and from `xunhuan credit deliver`; a delivery that fails leaves the rows for the next.
+concurrently appends each event once. It runs after every commit that wrote an event
+(`DeliverOutbox`, a step of the unit of work in market.db) and from `xunhuan credit deliver`;
+a delivery that fails leaves the rows for the next.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session as OrmSession
@@ -190,33 +190,33 @@ def deliver_all(*, session: Session, key: bytes) -> int:
     return total
 
 
-def track(session: Session, key: bytes,
-          after: Callable[[Session], object] | None = None) -> None:
-    """After a commit that wrote an outbox row, deliver it in a session of its own.
+class DeliverOutbox:
+    """The after-commit step that delivers the outbox rows a commit wrote, in a session of its own.
 
     `after` runs in that session once the delivery committed (the scheduled checkpoint).
     """
-    sa.event.listen(session, "before_flush", _collect)
-    sa.event.listen(session, "after_commit", lambda s: _deliver(s, key, after))
-    sa.event.listen(session, "after_soft_rollback", lambda s, _t: s.info.pop(PENDING, None))
 
+    def __init__(self, key: bytes, after: Callable[[Session], object] | None = None) -> None:
+        self.key = key
+        self.after = after
 
-def _collect(session: OrmSession, _context: Any, _instances: Any) -> None:
-    if any(isinstance(obj, DomainEvent) for obj in session.new):
-        session.info[PENDING] = True
+    def collect(self, session: OrmSession) -> None:
+        if any(isinstance(obj, DomainEvent) for obj in session.new):
+            session.info[PENDING] = True
 
+    def run(self, session: OrmSession) -> None:
+        if not session.info.pop(PENDING, False):
+            return
+        try:
+            with Session(session.get_bind()) as own:
+                deliver_pending(session=own, key=self.key)
+                if self.after is not None:
+                    self.after(own)
+        except Exception:  # noqa: BLE001 - the trade is saved; `xunhuan credit deliver` retries
+            log.exception("credit delivery failed; the outbox keeps the events")
 
-def _deliver(session: OrmSession, key: bytes,
-             after: Callable[[Session], object] | None) -> None:
-    if not session.info.pop(PENDING, False):
-        return
-    try:
-        with Session(session.get_bind()) as own:
-            deliver_pending(session=own, key=key)
-            if after is not None:
-                after(own)
-    except Exception:  # noqa: BLE001 - the trade is saved; `xunhuan credit deliver` retries
-        log.exception("credit delivery failed; the outbox keeps the events")
+    def forget(self, session: OrmSession) -> None:
+        session.info.pop(PENDING, None)
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:

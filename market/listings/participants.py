@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from flask import Flask, current_app, has_app_context
 from sqlmodel import Session
 
+from market.db import SESSION_INFO
 from market.listings.models import Listing
 
 EXTENSION = "xunhuan.listing_participants"
@@ -149,10 +150,8 @@ def init_app(app: Flask) -> Participants:
     registry = app.extensions.get(EXTENSION)
     if registry is None:
         registry = app.extensions[EXTENSION] = Participants()
-        # db.get_session runs these setups on each session it opens (see market/db.py).
-        app.extensions.setdefault("xunhuan.session_setup", []).append(
-            lambda session: session.info.setdefault(EXTENSION, registry)
-        )
+        # Every session the app opens (market.db.open_session) carries the registry.
+        app.extensions.setdefault(SESSION_INFO, {})[EXTENSION] = registry
     return registry
 
 

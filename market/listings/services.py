@@ -406,13 +406,17 @@ def hold_ungated(*, session: Session) -> tuple[list[int], list[int]]:
     return held, locked
 
 
-def expire_if_due(*, session: Session, listing: Listing) -> Listing:
-    """Expire one listing on read, so a missed scheduled run never shows a stale one."""
-    if listing.status == Status.ACTIVE and listing.expires_at and listing.expires_at < utcnow():
-        listing.status = Status.EXPIRED.value
-        listing.updated_at = utcnow()
-        session.add(listing)
-        session.commit()
+def as_of_now(listing: Listing, now: datetime | None = None) -> Listing:
+    """The listing as a reader sees it now: expired once its 60 days are up, tick or not.
+
+    A due expiry gives a copy outside the session (a page view writes nothing);
+    `xunhuan listings expire` stores it.
+    """
+    now = now or utcnow()
+    if listing.status == Status.ACTIVE and listing.expires_at and listing.expires_at < now:
+        shown = Listing(**listing.model_dump())
+        shown.status, shown.updated_at = Status.EXPIRED.value, now
+        return shown
     return listing
 
 

@@ -233,9 +233,10 @@ def show(listing_id: int) -> ResponseReturnValue:
     is_owner = current_user.is_authenticated and listing.owner_id == current_user.id
     if listing.status in (Status.DRAFT, Status.WITHDRAWN) and not is_owner:
         abort(404)
-    # what the areas taking part in the listing's life show (consignment applies what fell due)
+    # what the areas taking part in the listing's life show, as of now (nothing is stored)
     shown = participants_of(session).listing_page(session, listing, current_app.config)
-    services.expire_if_due(session=session, listing=listing)
+    consigned = shown.get("consigned")
+    listing = services.as_of_now(consigned.listing if consigned else listing)
     seller = session.get(User, listing.owner_id)
     venue_org = venues.organization(session=session, venue=listing.venue)
     return render_template(
@@ -282,10 +283,10 @@ def renew(listing_id: int) -> ResponseReturnValue:
 @login_required
 def mine() -> ResponseReturnValue:
     session = get_session()
-    services.expire_due(session=session, owner_id=current_user.id)
     rows = services.listings_of(
         session=session, owner_id=current_user.id, statuses=tuple(s.value for s in Status)
     )
+    rows = [services.as_of_now(row) for row in rows]  # due expiries shown, stored by the tick
     covers = services.cover_photos(session=session, listing_ids=[r.id for r in rows if r.id])
     return render_template("listings/mine.html", listings=rows, covers=covers)
 
@@ -296,9 +297,11 @@ def profile(user_id: int) -> ResponseReturnValue:
     seller = session.get(User, user_id)
     if seller is None or not seller.is_active:
         abort(404)
-    rows: list[Listing] = services.listings_of(
-        session=session, owner_id=user_id, statuses=(Status.ACTIVE.value,)
-    )
+    rows: list[Listing] = [
+        row for row in services.listings_of(
+            session=session, owner_id=user_id, statuses=(Status.ACTIVE.value,)
+        ) if services.as_of_now(row).status == Status.ACTIVE
+    ]
     covers = services.cover_photos(session=session, listing_ids=[r.id for r in rows if r.id])
     return render_template(
         "listings/seller.html",

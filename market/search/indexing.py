@@ -1,8 +1,9 @@
 """Keep the search index in step with the database: after every commit that touched listings.
 
-Listeners on each request session collect the ids of listings (and of listings whose photos)
-changed in a flush; after the commit they are read back and upserted into the index. A
-failure to index never undoes a saved listing: it is logged, and `xunhuan reindex` repairs.
+The unit of work (market.db) runs `IndexListings` after every commit: it collects the ids of
+listings (and of listings whose photos) changed in a flush; after the commit they are read
+back and upserted into the index. A failure to index never undoes a saved listing: it is
+logged, and `xunhuan reindex` repairs.
 """
 
 from __future__ import annotations
@@ -85,37 +86,32 @@ def _with_covers(session: Session, listings: list[Listing]) -> Iterable[dict[str
         yield document(listing, covers.get(listing.id or 0, ""))
 
 
-def _collect(session: OrmSession, _flush_context: Any) -> None:
-    pending: set[int] = session.info.setdefault(PENDING, set())
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Listing) and obj.id is not None:
-            pending.add(obj.id)
-        elif isinstance(obj, ListingPhoto | Reservation):
-            # A reservation changes its listing's status with a conditional UPDATE,
-            # which the unit of work does not see as a dirty Listing.
-            pending.add(obj.listing_id)
+class IndexListings:
+    """The after-commit step that upserts the listings a commit changed into the index."""
 
+    def __init__(self, index: Any) -> None:
+        self.index = index
 
-def _push(session: OrmSession) -> None:
-    pending: set[int] = session.info.pop(PENDING, set())
-    index = session.info.get("search_index")
-    if not pending or index is None:
-        return
-    try:
-        with Session(session.get_bind()) as reader:
-            docs = list(documents(reader, pending))
-        index.upsert(docs)
-    except Exception:  # noqa: BLE001 - the listing is saved; the index is repaired by reindex
-        log.exception("could not index listings %s", sorted(pending))
+    def collect(self, session: OrmSession) -> None:
+        pending: set[int] = session.info.setdefault(PENDING, set())
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if isinstance(obj, Listing) and obj.id is not None:
+                pending.add(obj.id)
+            elif isinstance(obj, ListingPhoto | Reservation):
+                # A reservation changes its listing's status with a conditional UPDATE,
+                # which the unit of work does not see as a dirty Listing.
+                pending.add(obj.listing_id)
 
+    def run(self, session: OrmSession) -> None:
+        pending: set[int] = session.info.pop(PENDING, set())
+        if not pending:
+            return
+        try:
+            with Session(session.get_bind()) as reader:
+                docs = list(documents(reader, pending))
+            self.index.upsert(docs)
+        except Exception:  # noqa: BLE001 - the listing is saved; the index is repaired by reindex
+            log.exception("could not index listings %s", sorted(pending))
 
-def _forget(session: OrmSession) -> None:
-    session.info.pop(PENDING, None)
-
-
-def track(session: Session, index: Any) -> None:
-    """Index the listings this session changes, after each commit."""
-    session.info["search_index"] = index
-    sa.event.listen(session, "after_flush", _collect)
-    sa.event.listen(session, "after_commit", _push)
-    sa.event.listen(session, "after_soft_rollback", lambda s, _t: _forget(s))
+    def forget(self, session: OrmSession) -> None:
+        session.info.pop(PENDING, None)

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from market import privacy
 from market.certificates.services import passed_certificate_of
-from market.db import get_engine, get_session
+from market.db import get_session, unit_of_work
 from market.listings import services as listings
 from market.listings.catalog import CATEGORY_TREE, Grade, Mode, category_label
 from market.listings.errors import NotFound
@@ -57,10 +57,7 @@ def rebuild_index(procs: int = 1) -> int:
 
     `procs` > 1 forks whoosh writer processes: for commands, never inside a web worker.
     """
-    from sqlmodel import Session
-
-
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         return int(_index().rebuild(documents(session), procs=procs))
 
 

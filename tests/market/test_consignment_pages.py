@@ -72,6 +72,9 @@ def test_the_listing_page_shows_todays_price_and_the_next_markdown_after_a_misse
     assert item.code in html
     next_day = (item.intake_at + timedelta(days=60)).astimezone(lifecycle.terms.SHOP_TZ).date()
     assert f"{next_day.isoformat()} 起降至 ¥772" in html
+    with app_session(app) as session:  # the page computes it; the tick stores it
+        assert session.get(Listing, item.listing_id).price_fen == 128_800  # type: ignore[union-attr]
+    assert app.test_cli_runner().invoke(args=["consignment", "tick"]).exit_code == 0
     with app_session(app) as session:
         assert session.get(Listing, item.listing_id).price_fen == 103_000  # type: ignore[union-attr]
 

@@ -163,9 +163,11 @@ def test_a_missed_tick_still_shows_the_markdown_on_the_next_read(app: Flask) -> 
         assert listing is not None and listing.price_fen == 128_800  # no tick has run
         shown = lifecycle.on_read(session=session, listing=listing)
         assert shown is not None
-        assert listing.price_fen == 103_000  # 80 % of 1,288 rounded down to the yuan
+        assert shown.price_fen == 103_000  # 80 % of 1,288 rounded down to the yuan
+        assert shown.listing.price_fen == 103_000
+        assert not session.dirty  # computed on a copy: the read writes nothing
         session.expire_all()
-        assert session.get(Listing, item.listing_id).price_fen == 103_000  # type: ignore[union-attr]
+        assert session.get(Listing, item.listing_id).price_fen == 128_800  # type: ignore[union-attr]
         assert shown.next_price_fen == 77_200 and shown.next_markdown_on is not None
 
 

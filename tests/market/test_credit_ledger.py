@@ -23,7 +23,7 @@ from market.credit.repository import SqlLedger
 from market.orgs.models import OrgKind
 from market.trades import services as trades
 from market.trades.models import DomainEvent, Reservation
-from tests.builders import app_session, make_listing, make_organization, make_user
+from tests.builders import app_session, make_listing, make_organization, make_user, plain_session
 from tests.credit.builders import NOW, SELLER, buyer
 
 SHOP_USCC = "91350100M000100Y43"
@@ -31,16 +31,13 @@ SHOP_USCC = "91350100M000100Y43"
 
 @pytest.fixture
 def ctx(app: Flask):  # type: ignore[no-untyped-def]
-    with app.app_context(), app_session(app) as session:
+    with app.app_context(), plain_session(app) as session:
         yield session
 
 
 def hooked(app: Flask) -> Session:
     """A session wired like a request's: outbox events are delivered after each commit."""
-    session = app_session(app)
-    for setup in app.extensions["xunhuan.session_setup"]:
-        setup(session)
-    return session
+    return app_session(app)
 
 
 def sell(session: Session, seller: User, buyer: User, **listing: object) -> Reservation:

@@ -196,7 +196,7 @@ def show(school_id: int, listing_id: int) -> ResponseReturnValue:
     listing = swap_credits.corner_listing(
         session=session, school_id=school_id, listing_id=listing_id
     )
-    listings.expire_if_due(session=session, listing=listing)
+    listing = listings.as_of_now(listing)
     book = session.get(CornerBook, listing_id)
     entry = session.get(Textbook, book.isbn13) if book else None
     return render_template(

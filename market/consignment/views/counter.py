@@ -59,7 +59,6 @@ def _attach(form: Any, agreement: AgreementForm, error: Any) -> None:
 def dashboard() -> ResponseReturnValue:
     session = get_session()
     shop = staff_shop(session)
-    lifecycle.tick(session=session, organization_id=shop.id)  # never a stale day either
     return render_template(
         "consignment/dashboard.html", shop=shop,
         board=payouts.dashboard(session=session, staff=me()),
@@ -191,6 +190,7 @@ def item(item_id: int) -> ResponseReturnValue:
     row = _item(session, item_id)
     listing = services.listing_of(session=session, item=row)
     shown = lifecycle.on_read(session=session, listing=listing)
+    listing = shown.listing if shown else listing
     return render_template(
         "consignment/item.html", item=row, listing=listing, shown=shown,
         consignor=session.get(Consignor, row.consignor_id),
@@ -239,7 +239,8 @@ def tags_pdf() -> ResponseReturnValue:
     tags = []
     for row in rows:
         listing = services.listing_of(session=session, item=row)
-        lifecycle.on_read(session=session, listing=listing)
+        shown = lifecycle.on_read(session=session, listing=listing)
+        listing = shown.listing if shown else listing
         url = url_for("listings.show", listing_id=listing.id, _external=True)
         tags.append((row, listing, url))
     return pdf_response(pdf.tags_pdf(shop=shop, tags=tags), "tags.pdf")

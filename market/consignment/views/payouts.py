@@ -12,10 +12,10 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlmodel import Session, col, select
 
-from market.consignment import lifecycle, payouts, pdf, services
+from market.consignment import payouts, pdf, services
 from market.consignment.errors import ConsignmentError, ItemNotFound, NotShopStaff
 from market.consignment.forms import ClaimForm, PayoutForm
-from market.consignment.models import ConsignmentItem, Consignor
+from market.consignment.models import Consignor
 from market.consignment.views.blueprint import bp, me, pdf_response, staff_only, staff_shop
 from market.db import get_session, utcnow
 from market.extensions import limiter
@@ -142,12 +142,6 @@ def mine() -> ResponseReturnValue:
             flash(_("已关联您在%(shop)s的寄卖记录。", shop=shop.name if shop else ""), "success")
             return redirect(url_for("consignment.mine"))
     rows = services.consignors_of_user(session=session, user_id=me().id or 0)
-    now = utcnow()
-    items = session.exec(
-        select(ConsignmentItem).where(col(ConsignmentItem.consignor_id).in_([r.id for r in rows]))
-    ).all() if rows else []
-    if [i for i in items if lifecycle.refresh(session=session, item=i, now=now)]:
-        session.commit()
     statements = [
         (session.get(Organization, row.organization_id),
          payouts.statement(session=session, consignor=row))
