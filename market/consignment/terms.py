@@ -17,16 +17,12 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
-from market.listings.errors import ListingError
+from market.consignment.errors import ConsignmentError
 
 SHOP_TZ = ZoneInfo("Asia/Shanghai")
 FULL_BP = 10_000  # 100 %
 PRICE_MAX_FEN = 100_000_000  # ¥1,000,000, the same ceiling as market.listings.models
 TERM_MAX_DAYS = 365  # a longer term is a typo at the counter, not a consignment
-
-
-class ConsignmentError(ListingError):
-    """An agreement the counter can't accept; `message` says why, `field` where."""
 
 
 class EndAction(StrEnum):

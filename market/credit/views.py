@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from market.accounts.models import User
 from market.credit import cases, queues, services
+from market.credit.errors import CaseError
 from market.db import get_session
 from market.i18n import current_language
 from market.security import login_required
@@ -151,7 +152,7 @@ def request_form(kind: str) -> ResponseReturnValue:
                 finding_id=finding_id,
                 statement=request.form.get("statement"),
             )
-        except cases.CaseError as error:
+        except CaseError as error:
             session.rollback()
             flash(str(error.message), "error")
             status = error.status
