@@ -10,11 +10,9 @@ from flask import Flask, current_app, g
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from market.clock import utcnow as utcnow  # the one clock; importers here predate it
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):

@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from market.accounts.models import Role
-from market.listings.catalog import Grade, Mode, category_label, format_fen
+from market.listings.catalog import Grade, Mode, category_label
+from market.money import format_fen
 from market.orgs.models import OrgKind
 from market.privacy import mask_mobile, mask_name, shown, shown_serial
 from market.streets import STREETS
