@@ -39,7 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from market import db, errors, i18n, security, templating
+    from market import db, error_handlers, i18n, security, templating
     from market.extensions import csrf, limiter, login_manager
     from market.images.store import FilesystemImageStore
 
@@ -52,7 +52,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     i18n.init_app(app)
     security.init_app(app)
-    errors.init_app(app)
+    error_handlers.init_app(app)
     templating.init_app(app)
     app.extensions.setdefault(
         "xunhuan.images", FilesystemImageStore(Path(app.config["DATA_DIR"]) / "images")

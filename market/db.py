@@ -19,12 +19,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
+from market.clock import utcnow as utcnow  # the one clock; importers here predate it
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 AFTER_COMMIT = "xunhuan.after_commit"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):

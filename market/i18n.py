@@ -20,12 +20,18 @@ bp = Blueprint("i18n", __name__)
 
 
 def select_locale() -> str:
-    """The visitor's choice (cookie, then account), else Chinese."""
+    """The visitor's choice (cookie, then account), else Chinese.
+
+    A program calling /api/ has neither, so there its Accept-Language counts before Chinese;
+    pages ignore the header, since a browser's language is no choice of the visitor's.
+    """
     if not has_request_context():
         return LANGUAGES["zh"][0]
     choice = request.cookies.get(COOKIE)
     if choice not in LANGUAGES and current_user.is_authenticated:
         choice = current_user.locale
+    if choice not in LANGUAGES and request.path.startswith("/api/"):
+        choice = request.accept_languages.best_match(list(LANGUAGES))
     return LANGUAGES.get(choice or "zh", LANGUAGES["zh"])[0]
 
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from market.errors import DomainError
 
-class AccountError(Exception):
+
+class AccountError(DomainError):
     """Base of account errors; `field` names the form field the message belongs beside."""
 
-    field: str | None = None
+    message: str
 
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if field is not None:
-            self.field = field
+        super().__init__(message, field)
 
 
 class IdentifierTaken(AccountError):
@@ -39,3 +38,5 @@ class RegistrationUnavailable(AccountError):
 
 class TooManyRequests(AccountError):
     """A code was asked for too soon or too often."""
+
+    status = 429

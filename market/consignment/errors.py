@@ -1,8 +1,12 @@
-"""Refusals of the consignment routine; shown as a message (or JSON) by market.errors."""
+"""Refusals of the consignment routine; shown as a message (or JSON) by market.error_handlers."""
 
 from __future__ import annotations
 
-from market.consignment.terms import ConsignmentError
+from market.listings.errors import ListingError
+
+
+class ConsignmentError(ListingError):
+    """An agreement the counter can't accept; `message` says why, `field` where."""
 
 
 class NotShopStaff(ConsignmentError):

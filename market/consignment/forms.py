@@ -18,7 +18,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from market.consignment import terms
 from market.consignment.errors import ConsignmentError
 from market.consignment.terms import END_ACTION_LABELS, EndAction
-from market.listings.forms import MoneyField, yuan_to_fen
+from market.listings.forms import MoneyField
+from market.money import yuan_to_fen
 
 END_CHOICES = [SelectChoice(a.value, END_ACTION_LABELS[a]) for a in EndAction]  # type: ignore[arg-type]
 STEPS_HINT = _l("格式：天数:比例，用逗号分隔，如“30:80, 60:60”表示第30天起八折、第60天起六折。")

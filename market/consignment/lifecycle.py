@@ -20,9 +20,10 @@ from market.consignment.models import ConsignmentItem, ConsignmentSale, Consigno
 from market.consignment.services import agreement_of, item_for_staff, item_of_listing, shop_of
 from market.db import utcnow
 from market.listings import devices
-from market.listings.catalog import Status, format_fen
+from market.listings.catalog import Status
 from market.listings.models import Listing
 from market.listings.services import LIFETIME
+from market.money import format_fen
 from market.notifications import N_, notify
 from market.trades.models import Reservation
 

@@ -21,6 +21,7 @@ from market.consignment.models import (
 from market.consignment.services import consignor_for_staff, profile_of, shop_of
 from market.db import utcnow
 from market.listings.models import Listing
+from market.money import format_fen
 
 METHODS = ("cash", "transfer")
 REFERENCE_MAX = 60
@@ -61,7 +62,7 @@ def pay_out(
     if amount <= 0:
         session.rollback()
         raise ConsignmentError(
-            _l("余额未达到本店最低结算金额 ¥%(min)s。", min=f"{minimum / 100:.2f}"),
+            _l("余额未达到本店最低结算金额 ¥%(min)s。", min=format_fen(minimum)),
             field="method",
         )
     payout = ConsignmentPayout(

@@ -17,8 +17,8 @@ from market.consignment import terms
 from market.consignment.models import ConsignmentItem, Consignor, ItemStatus
 from market.consignment.payouts import Statement
 from market.consignment.services import agreement_of
-from market.listings.catalog import format_fen
 from market.listings.models import Listing
+from market.money import yuan as _yuan
 from market.orgs.models import Organization
 from wipe.pdf import find_cjk_font
 
@@ -56,10 +56,6 @@ CLAIM_NOTE = (
     "Log in to Xunhuan and enter this code under My consignments to see your records online; "
     "it works once, keep it to yourself."
 )
-
-
-def _yuan(fen: int) -> str:
-    return f"¥{format_fen(fen)}"
 
 
 def _date(when: datetime) -> str:

@@ -10,23 +10,18 @@ Constructing an agreement validates it, so every `Agreement` that exists is a va
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
-from market.listings.errors import ListingError
+from market import clock
+from market.consignment.errors import ConsignmentError
 
-SHOP_TZ = ZoneInfo("Asia/Shanghai")
 FULL_BP = 10_000  # 100 %
 PRICE_MAX_FEN = 100_000_000  # ¥1,000,000, the same ceiling as market.listings.models
 TERM_MAX_DAYS = 365  # a longer term is a typo at the counter, not a consignment
-
-
-class ConsignmentError(ListingError):
-    """An agreement the counter can't accept; `message` says why, `field` where."""
 
 
 class EndAction(StrEnum):
@@ -255,12 +250,12 @@ class Agreement:
 def shop_day(when: datetime) -> date:
     """The calendar day in the shop at an instant."""
     _check_aware(when, "when")
-    return when.astimezone(SHOP_TZ).date()
+    return clock.china_day(when)
 
 
 def day_start(day: date) -> datetime:
     """00:00 of a shop's calendar day, as a UTC instant."""
-    return datetime.combine(day, time(0), SHOP_TZ).astimezone(UTC)
+    return clock.day_start(day)
 
 
 def _day_index(agreement: Agreement, when: datetime) -> int:

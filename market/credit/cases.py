@@ -23,10 +23,10 @@ from credit.model import APPEAL_DAYS, REVIEW_VALID_DAYS, CreditResult, Record, s
 from market.accounts.models import User
 from market.credit import services
 from market.credit.case_models import CaseKind, CaseStatus, CreditAccessLog, CreditCase
+from market.credit.errors import CaseConflict, CaseError, CaseNotFound
 from market.credit.models import CreditScore
 from market.credit.repository import SqlLedger
 from market.db import utcnow
-from market.listings.errors import ListingError
 from market.listings.models import Listing
 from market.trades.models import Report, Reservation
 
@@ -39,18 +39,6 @@ APPEAL_DECISIONS = ("upheld", "voided")
 REPAIR_DECISIONS = ("granted", "refused")
 REVIEW_DECISIONS = ("confirmed", "rejected")
 REPORT_FINDING, REPORT_DISMISSED = "finding", "dismissed"
-
-
-class CaseError(ListingError):
-    """A regulator's or subject's step that can't be taken as asked; nothing was written."""
-
-
-class CaseConflict(CaseError):
-    status = 409
-
-
-class CaseNotFound(CaseError):
-    status = 404
 
 
 DOCUMENT_MAX = 100

@@ -22,6 +22,7 @@ from credit.events import DISPUTE_OUTCOMES, TIER_MONTHS, check_subject
 from market.accounts.models import Role, User
 from market.credit import cases, queues, services
 from market.credit.case_models import CaseKind
+from market.credit.errors import CaseError
 from market.credit.views import DECISION_LABELS, LABELS
 from market.db import get_session, utcnow
 from market.i18n import safe_next
@@ -85,7 +86,7 @@ def _decide(action: Callable[[], object], done: str, back: str,
     """Run a decision; on refusal show `page` again with the message and write nothing."""
     try:
         action()
-    except cases.CaseError as error:
+    except CaseError as error:
         get_session().rollback()
         flash(str(error.message), "error")
         return page(error.status)

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from market.accounts.models import User
 from market.credit import cases, queues, services
 from market.credit.checkpoints import published, station_public_key
+from market.credit.errors import CaseError
 from market.db import get_session
 from market.i18n import current_language
 from market.security import login_required
@@ -152,7 +153,7 @@ def request_form(kind: str) -> ResponseReturnValue:
                 finding_id=finding_id,
                 statement=request.form.get("statement"),
             )
-        except cases.CaseError as error:
+        except CaseError as error:
             session.rollback()
             flash(str(error.message), "error")
             status = error.status

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
@@ -11,6 +9,7 @@ from wtforms.fields import DateTimeLocalField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from market.clock import in_china
 from market.fleamarkets.models import (
     NOTE_MAX,
     PLACE_MAX,
@@ -21,8 +20,9 @@ from market.fleamarkets.models import (
     DayStatus,
     MarketDay,
 )
-from market.fleamarkets.services import DayInput, local
-from market.listings.forms import MoneyField, yuan_to_fen
+from market.fleamarkets.services import DayInput
+from market.listings.forms import MoneyField
+from market.money import fen_to_yuan, yuan_to_fen
 from market.streets import street_choices
 
 DAY_STATUS_LABELS = {
@@ -109,13 +109,13 @@ def data_of(day: MarketDay) -> dict[str, object]:
     return {
         "title": day.title,
         "market_date": day.market_date,
-        "opens": local(day.opens_at).time(),
-        "closes": local(day.closes_at).time(),
-        "apply_by": local(day.apply_by).replace(tzinfo=None),
+        "opens": in_china(day.opens_at).time(),
+        "closes": in_china(day.closes_at).time(),
+        "apply_by": in_china(day.apply_by).replace(tzinfo=None),
         "street": day.street,
         "place": day.place,
         "stalls": day.stalls,
-        "fee": Decimal(day.fee_fen) / 100,
+        "fee": fen_to_yuan(day.fee_fen),
         "rules": day.rules,
         "min_grade": day.min_grade or "",
         "status": day.status,

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from functools import wraps
 from typing import ParamSpec, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, func, select
 
+from market import clock
 from market.accounts.models import Role, User
+from market.clock import CHINA, china_moment, china_today, in_china
 from market.db import utcnow
 from market.fleamarkets.errors import Conflict, FleaMarketError, NotAllowed, NotFound
 from market.fleamarkets.models import (
@@ -36,7 +37,6 @@ from market.notifications import N_, notify
 from market.orgs.models import Organization, OrgKind
 from market.streets import STREETS
 
-CHINA = ZoneInfo("Asia/Shanghai")
 # A change to any of these on a published day is news for every approved holder.
 MOVING_FIELDS = ("market_date", "opens_at", "closes_at", "street", "place")
 # From the lowest grade up. N (new: too little history) sits above C and below B: a
@@ -54,25 +54,12 @@ class Phase(StrEnum):
     OVER = "over"
 
 
-def china_moment(day: date, at: time) -> datetime:
-    """The UTC instant of a China-time wall clock reading on `day`."""
-    return datetime.combine(day, at, CHINA).astimezone(UTC)
-
-
 def day_start(day: MarketDay) -> datetime:
-    return china_moment(day.market_date, time(0, 0))
+    return clock.day_start(day.market_date)
 
 
 def day_end(day: MarketDay) -> datetime:
-    return china_moment(day.market_date + timedelta(days=1), time(0, 0))
-
-
-def china_today(now: datetime) -> date:
-    return now.astimezone(CHINA).date()
-
-
-def local(moment: datetime) -> datetime:
-    return moment.astimezone(CHINA)
+    return clock.day_end(day.market_date)
 
 
 def phase(day: MarketDay, now: datetime | None = None) -> Phase:
@@ -319,7 +306,7 @@ def _holders(session: Session, day: MarketDay) -> list[StallApplication]:
 
 def _tell_moved(session: Session, day: MarketDay) -> None:
     """Approved holders hear of a new date, new hours or a new place of a published day."""
-    opens, closes = local(day.opens_at), local(day.closes_at)
+    opens, closes = in_china(day.opens_at), in_china(day.closes_at)
     for holder in _holders(session, day):
         notify(
             session,

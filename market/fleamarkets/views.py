@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market.accounts.models import Role, User
+from market.clock import in_china
 from market.db import get_session, utcnow
 from market.fleamarkets import applications, queries, services
 from market.fleamarkets.errors import FleaMarketError
@@ -36,7 +37,7 @@ def _me() -> User:
 
 def hours(day: MarketDay) -> str:
     """'09:00–12:00' in China time."""
-    opens, closes = services.local(day.opens_at), services.local(day.closes_at)
+    opens, closes = in_china(day.opens_at), in_china(day.closes_at)
     return f"{opens:%H:%M}–{closes:%H:%M}"
 
 

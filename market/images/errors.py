@@ -7,6 +7,8 @@ from typing import Literal
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from market.errors import DomainError
+
 Code = Literal["not_image", "too_large", "too_many_pixels", "truncated", "unsupported"]
 
 MESSAGES: dict[Code, LazyString] = {
@@ -18,10 +20,10 @@ MESSAGES: dict[Code, LazyString] = {
 }
 
 
-class ImageRejected(Exception):
+class ImageRejected(DomainError):
     """An upload that is not stored; `message` is lazy, so it speaks the reader's language."""
 
     def __init__(self, code: Code) -> None:
-        super().__init__(code)
+        Exception.__init__(self, code)  # str(error) is the code, also outside a request
         self.code: Code = code
         self.message = MESSAGES[code]

@@ -111,9 +111,3 @@ class Status(StrEnum):
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
 
-
-def format_fen(fen: int) -> str:
-    """Render an integer amount of fen as yuan, e.g. 12345 -> '123.45'."""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}{yuan:,}" + (f".{cents:02d}" if cents else "")

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
+from market.errors import DomainError
 
-class ListingError(Exception):
+
+class ListingError(DomainError):
     status = 400
-
-    def __init__(self, message: object, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 class NotOwner(ListingError):

@@ -24,6 +24,7 @@ from market.listings.catalog import MODE_LABELS, Mode
 from market.listings.grading import checklist_for
 from market.listings.models import DESCRIPTION_MAX, TITLE_MAX
 from market.listings.services import ListingInput
+from market.money import fen_to_yuan, yuan_to_fen
 from market.streets import street_choices
 
 YES_NO = [
@@ -108,13 +109,6 @@ class DescriptionForm(FlaskForm):
     )
 
 
-def yuan_to_fen(value: Any) -> int:
-    """Decimal yuan to integer fen, exactly (never through a float)."""
-    if value is None:
-        return 0
-    return int((value * 100).to_integral_value())
-
-
 def build_form(category: str, venue_choices: list[tuple[str, str]], **kwargs: Any) -> ListingForm:
     """A ListingForm with radio questions `q_*` and disclosure fields `d_*` for `category`."""
     checklist = checklist_for(category)
@@ -180,8 +174,8 @@ def form_data_of(listing: Any) -> dict[str, Any]:
         "title": listing.title,
         "description": listing.description,
         "mode": listing.mode,
-        "price": Decimal(listing.price_fen) / 100 if listing.price_fen else None,
-        "deposit": Decimal(listing.deposit_fen) / 100 if listing.deposit_fen else None,
+        "price": fen_to_yuan(listing.price_fen) if listing.price_fen else None,
+        "deposit": fen_to_yuan(listing.deposit_fen) if listing.deposit_fen else None,
         "street": listing.street,
         "venue": listing.venue,
         "no_data": bool(listing.no_data_reason),

@@ -17,7 +17,6 @@ from typing import Any, ParamSpec, TypeVar
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
-from werkzeug.exceptions import HTTPException
 
 from market.credit.checkpoints import (
     MAX_LISTED,
@@ -213,31 +212,6 @@ def openapi_document() -> ResponseReturnValue:
     return jsonify(openapi.document())
 
 
-@bp.errorhandler(ApiError)
-def _api_error(error: ApiError) -> ResponseReturnValue:
-    response = jsonify(error.body())
-    response.status_code = error.status
-    if error.status == 401:  # RFC 6750 section 3
-        invalid = ', error="invalid_token"' if error.reason != "missing_key" else ""
-        response.headers["WWW-Authenticate"] = f'Bearer realm="xunhuan"{invalid}'
-    return response
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(error: HTTPException) -> ResponseReturnValue:
-    code = error.code or 500
-    if code == 429:
-        body = {
-            "error": f"Too many calls: the limit is {error.description}. Retry later.",
-            "reason": "rate_limited",
-        }
-    elif code == 413:
-        body = {"error": "The body is larger than 2 MiB.", "reason": "body_too_large"}
-    else:
-        body = {"error": f"{error.name}.", "reason": error.name.lower().replace(" ", "_")}
-    return jsonify(body), code
-
-
 @bp.after_request
 def _audit(response: Response) -> Response:
     """Audit the call in a session of its own, so refused and failed calls are kept too."""
@@ -249,7 +223,7 @@ def _audit(response: Response) -> Response:
     caller = g.get("api_caller")
     known = isinstance(caller, services.Caller)
     body = response.get_json(silent=True) if response.status_code >= 400 else None
-    reason = body.get("reason") if isinstance(body, dict) else None
+    reason = body.get("error") if isinstance(body, dict) else None  # the machine code
     call = ApiCall(
         at=utcnow(),
         api_key_id=caller.key_id if known else None,

@@ -125,12 +125,12 @@ def parse_events(
             if event.event_id in seen:
                 raise _Refused("invalid_event", "This event_id appears twice in the request.")
         except _Refused as refused:
-            errors.append({"index": index, "reason": refused.reason, "message": refused.message})
+            errors.append({"index": index, "error": refused.reason, "reason": refused.message})
             continue
         seen.add(event.event_id)
         events.append(event)
     if errors:
-        kinds = any(e["reason"] == "kind_not_allowed" for e in errors)
+        kinds = any(e["error"] == "kind_not_allowed" for e in errors)
         raise ApiError(
             422,
             "kind_not_allowed" if kinds else "invalid_event",

@@ -1,7 +1,8 @@
 """The OpenAPI 3.1 document of the partner credit API, served at /api/v1/openapi.json.
 
-Schemas are JSON Schema 2020-12; each status an endpoint can answer has its own schema with
-its reason codes as an enum, and the tests validate every answer they receive against it.
+Schemas are JSON Schema 2020-12. Every refusal has the one `Error` shape; each status an endpoint
+can answer narrows it to its machine codes as an enum, and the tests validate every answer they
+receive against it.
 """
 
 from __future__ import annotations
@@ -36,14 +37,45 @@ EVENT_REASONS = (
 )
 
 
-def _error(reasons: tuple[str, ...], **extra: dict[str, Any]) -> dict[str, Any]:
+def _error(codes: tuple[str, ...], *required: str, **narrower: dict[str, Any]) -> dict[str, Any]:
+    """The one Error shape, with the codes this answer can carry (and the extras it must)."""
+    return {
+        "allOf": [{"$ref": REF + "Error"}],
+        "required": ["error", "reason", *required],
+        "properties": {"error": {"enum": list(codes)}, **narrower},
+    }
+
+
+def error_schema() -> dict[str, Any]:
+    """The JSON of every refusal under /api/v1: a machine code and a sentence for a person."""
+    code = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
     return {
         "type": "object",
-        "required": ["error", "reason", *extra],
+        "required": ["error", "reason"],
         "properties": {
-            "error": {"type": "string", "description": "An English sentence."},
-            "reason": {"enum": list(reasons)},
-            **extra,
+            "error": {**code, "description": "What went wrong, as a stable English code."},
+            "reason": {
+                "type": "string",
+                "description": "A sentence for a person, in the reader's language "
+                "(the lang cookie, then Accept-Language, else Chinese).",
+            },
+            "details": {"type": "object", "description": "More about the refusal, if any."},
+            "event_ids": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "errors": {
+                "type": "array",
+                "minItems": 1,
+                "description": "One entry per refused event of the batch.",
+                "items": {
+                    "type": "object",
+                    "required": ["index", "error", "reason"],
+                    "properties": {
+                        "index": {"type": "integer", "minimum": 0},
+                        "error": code,
+                        "reason": {"type": "string"},
+                    },
+                    "additionalProperties": False,
+                },
+            },
         },
         "additionalProperties": False,
     }
@@ -56,14 +88,12 @@ def _reason_codes() -> dict[str, Any]:
 def _schemas() -> dict[str, Any]:
     nullable_text = {"type": ["string", "null"], "maxLength": 200}
     reasons = REASONS | openapi_ledger.REASONS
-    schemas: dict[str, Any] = {name: _error(codes) for name, codes in reasons.items()}
+    schemas: dict[str, Any] = {"Error": error_schema()}
+    schemas.update({name: _error(codes) for name, codes in reasons.items()})
     schemas["Conflict"] = {
         "oneOf": [
             _error(("idempotency_key_reused",)),
-            _error(
-                ("event_already_recorded",),
-                event_ids={"type": "array", "items": {"type": "string"}, "minItems": 1},
-            ),
+            _error(("event_already_recorded",), "event_ids"),
         ]
     }
     schemas["Unprocessable"] = {
@@ -71,20 +101,8 @@ def _schemas() -> dict[str, Any]:
             _error(("invalid_body",)),
             _error(
                 ("invalid_event", "kind_not_allowed"),
-                errors={
-                    "type": "array",
-                    "minItems": 1,
-                    "items": {
-                        "type": "object",
-                        "required": ["index", "reason", "message"],
-                        "properties": {
-                            "index": {"type": "integer", "minimum": 0},
-                            "reason": {"enum": list(EVENT_REASONS)},
-                            "message": {"type": "string"},
-                        },
-                        "additionalProperties": False,
-                    },
-                },
+                "errors",
+                errors={"items": {"properties": {"error": {"enum": list(EVENT_REASONS)}}}},
             ),
         ]
     }

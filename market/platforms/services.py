@@ -257,8 +257,8 @@ def push_events(
         duplicates = _recorded(session, [e.event_id for e in events])
         if duplicates:
             body: dict[str, Any] = {
-                "error": "Some events are already in the ledger; nothing was recorded.",
-                "reason": "event_already_recorded",
+                "error": "event_already_recorded",
+                "reason": "Some events are already in the ledger; nothing was recorded.",
                 "event_ids": duplicates,
             }
             answer = Answer(409, dumps(body))

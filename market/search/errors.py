@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from market.errors import DomainError
+
 Problem = Literal["missing", "corrupt"]
 
 
@@ -18,3 +20,24 @@ class SearchUnavailable(SearchError):
         super().__init__(f"search index {problem}" + (f": {detail}" if detail else ""))
         self.problem: Problem = problem
         self.detail = detail
+
+
+class InvalidQuery(DomainError):
+    """Search parameters that can't be used; the first reason leads, all are in `details`."""
+
+    code = "bad_request"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field, reason = next(iter(errors.items()))
+        super().__init__(reason, field)
+        self.errors = errors
+
+    def details(self) -> dict[str, object]:
+        return {"details": {"field": self.field, "fields": self.errors}}
+
+
+class SearchRebuilding(DomainError):
+    """Answered while the index is rebuilt in the background."""
+
+    status = 503
+    code = "search_unavailable"

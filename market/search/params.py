@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from market.listings.catalog import CATEGORY_TREE, Grade, Mode, category_keys
 from market.listings.models import PRICE_MAX_FEN
+from market.money import FEN_PER_YUAN, yuan_to_fen
 from market.streets import STREETS
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
@@ -94,11 +95,11 @@ def parse(args: MultiDict[str, str], *, yuan: bool = False) -> tuple[SearchParam
         else:
             errors["venue"] = str(_l("未知的交易地点。"))
     if yuan:
-        high = PRICE_MAX_FEN // 100
+        high = PRICE_MAX_FEN // FEN_PER_YUAN
         low_yuan = _int(args.get("min_yuan", ""), "min_yuan", errors, low=0, high=high)
         high_yuan = _int(args.get("max_yuan", ""), "max_yuan", errors, low=0, high=high)
-        params.min_price = None if low_yuan is None else low_yuan * 100
-        params.max_price = None if high_yuan is None else high_yuan * 100
+        params.min_price = None if low_yuan is None else yuan_to_fen(low_yuan)
+        params.max_price = None if high_yuan is None else yuan_to_fen(high_yuan)
     else:
         params.min_price = _int(
             args.get("min_price", ""), "min_price", errors, low=0, high=PRICE_MAX_FEN

@@ -18,7 +18,7 @@ from market.listings import services as listings
 from market.listings.catalog import CATEGORY_TREE, Grade, Mode, category_label
 from market.listings.errors import NotFound
 from market.search import params as search_params
-from market.search.errors import SearchUnavailable
+from market.search.errors import InvalidQuery, SearchRebuilding, SearchUnavailable
 from market.search.indexing import documents
 from market.streets import STREETS
 
@@ -81,23 +81,18 @@ def _public(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _bad_request(errors: dict[str, str]) -> ResponseReturnValue:
-    field, reason = next(iter(errors.items()))
-    return jsonify(error="bad_request", field=field, reason=reason, errors=errors), 400
-
-
 @bp.get("/api/v1/listings")
 def api_search() -> ResponseReturnValue:
     params, errors = search_params.parse(request.args)
     if errors:
-        return _bad_request(errors)
+        raise InvalidQuery(errors)
     try:
         result = _index().search(params.q, **params.filters(), per_page=PER_PAGE)
-    except SearchUnavailable:
+    except SearchUnavailable as error:
         _rebuild_in_background()
-        return jsonify(error="search_unavailable", reason=_("搜索索引正在重建，请稍后再试。")), 503
+        raise SearchRebuilding(_("搜索索引正在重建，请稍后再试。")) from error
     if params.page > max(result.pages, 1):
-        return _bad_request({"page": _("页码超出范围（共 %(n)d 页）。", n=max(result.pages, 1))})
+        raise InvalidQuery({"page": _("页码超出范围（共 %(n)d 页）。", n=max(result.pages, 1))})
     return jsonify(total=result.total, page=result.page, items=[_public(i) for i in result.items])
 
 

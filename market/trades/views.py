@@ -13,8 +13,8 @@ from market import privacy
 from market.accounts.models import User
 from market.db import get_session
 from market.images.errors import ImageRejected
-from market.listings.forms import yuan_to_fen
 from market.listings.models import Listing
+from market.money import yuan_to_fen
 from market.security import login_required
 from market.trades import reports
 from market.trades import services as trades

@@ -102,7 +102,7 @@ def test_intake_tag_counter_sale_payout_and_statement(
     expect(page.get_by_test_id("balance")).to_have_text("¥966")
     page.get_by_label("付款方式").select_option("cash")
     page.get_by_role("button", name="结清余额").click()
-    expect(page.locator(".flash")).to_contain_text("已结算 ¥966.00")
+    expect(page.locator(".flash")).to_contain_text("已结算 ¥966。")  # whole yuan, as pages show it
     expect(page.get_by_test_id("balance")).to_have_text("¥0")
     expect(page.get_by_test_id("payouts")).to_contain_text("¥966")
     href = page.get_by_test_id("statement-pdf").get_attribute("href")

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import select
 
+from market.clock import CHINA
 from market.consignment import lifecycle, payouts, services
 from market.consignment.models import ConsignmentItem, Consignor, ShopProfile
 from market.listings.models import Listing
@@ -70,7 +71,7 @@ def test_the_listing_page_shows_todays_price_and_the_next_markdown_after_a_misse
     html = client.get(f"/listings/{item.listing_id}").get_data(as_text=True)
     assert "¥1,030" in html and "¥1,288" not in html
     assert item.code in html
-    next_day = (item.intake_at + timedelta(days=60)).astimezone(lifecycle.terms.SHOP_TZ).date()
+    next_day = (item.intake_at + timedelta(days=60)).astimezone(CHINA).date()
     assert f"{next_day.isoformat()} 起降至 ¥772" in html
     with app_session(app) as session:  # the page computes it; the tick stores it
         assert session.get(Listing, item.listing_id).price_fen == 128_800  # type: ignore[union-attr]

@@ -255,7 +255,7 @@ def test_payouts_respect_the_minimum_and_never_exceed_the_balance(app: Flask) ->
         lifecycle.sell_at_counter(session=session, staff=staff, item_id=cheap.id or 0)
         consignor_id = cheap.consignor_id
         assert payouts.balance_of(session=session, consignor_id=consignor_id) == 3_000
-        with pytest.raises(ConsignmentError):  # ¥30 is below the ¥50 minimum
+        with pytest.raises(ConsignmentError, match="最低结算金额 ¥50。"):  # ¥30 is below it
             payouts.pay_out(session=session, staff=staff, consignor_id=consignor_id,
                             method="cash", reference="")
         more = take_in(app, session, staff, price_fen=8_000, now=datetime.now(UTC))

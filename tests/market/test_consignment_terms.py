@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from market.clock import CHINA
+from market.consignment.errors import ConsignmentError
 from market.consignment.terms import (
     FULL_BP,
     PRICE_MAX_FEN,
-    SHOP_TZ,
     TERM_MAX_DAYS,
     Agreement,
     CategoryRate,
-    ConsignmentError,
     ConsignorRate,
     EndAction,
     MarkdownSchedule,
@@ -55,7 +55,7 @@ SHOP_POLICY = SplitPolicy(
 
 def at_shop(day: int, hour: int = 0, minute: int = 0) -> datetime:
     """An instant on a day of the term, on the shop's clock (day 0 = 1 March 2026)."""
-    local = datetime.combine(INTAKE.astimezone(SHOP_TZ).date(), time(hour, minute), SHOP_TZ)
+    local = datetime.combine(INTAKE.astimezone(CHINA).date(), time(hour, minute), CHINA)
     return (local + timedelta(days=day)).astimezone(UTC)
 
 
@@ -299,8 +299,8 @@ def test_the_price_never_rises_never_passes_the_floor_and_starts_at_the_list_pri
 
 
 def at_day(agreement: Agreement, day: int) -> datetime:
-    local_day = agreement.intake_at.astimezone(SHOP_TZ).date() + timedelta(days=day)
-    return datetime.combine(local_day, time(0), SHOP_TZ).astimezone(UTC)
+    local_day = agreement.intake_at.astimezone(CHINA).date() + timedelta(days=day)
+    return datetime.combine(local_day, time(0), CHINA).astimezone(UTC)
 
 
 @settings(max_examples=200)
@@ -316,7 +316,7 @@ def test_the_next_markdown_is_exactly_when_and_what_the_price_becomes(
         )
         return
     assert nxt.at > now
-    assert nxt.at.astimezone(SHOP_TZ).time() == time(0)
+    assert nxt.at.astimezone(CHINA).time() == time(0)
     assert price_at(agreement, nxt.at - US) == price_at(agreement, now) > nxt.price_fen
     assert price_at(agreement, nxt.at) == nxt.price_fen
 

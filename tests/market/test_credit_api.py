@@ -186,18 +186,18 @@ def test_calls_without_a_valid_key_get_401(
 ) -> None:
     get = partner.client.get(f"/api/v1/credit/subjects/{SELLER}", headers=headers)
     partner.check(get, "get", SUBJECT)
-    assert get.status_code == 401 and get.get_json()["reason"] == reason
+    assert get.status_code == 401 and get.get_json()["error"] == reason
     assert ('error="invalid_token"' in get.headers["WWW-Authenticate"]) == (reason != "missing_key")
     post = partner.client.post(EVENTS, json={"events": [trade(1)]}, headers=headers)
     partner.check(post, "post", EVENTS)
-    assert post.status_code == 401 and post.get_json()["reason"] == reason
+    assert post.status_code == 401 and post.get_json()["error"] == reason
     assert ledger_seq(app) == 0
 
 
 def test_a_key_with_a_wrong_secret_but_a_real_prefix_gets_401(partner: Api) -> None:
     assert partner.key is not None
     forged = partner.key[:12] + "B" * 43
-    assert partner.subject(key=forged).get_json()["reason"] == "invalid_key"
+    assert partner.subject(key=forged).get_json()["error"] == "invalid_key"
 
 
 def test_a_revoked_key_gets_401(app: Flask, partner: Api) -> None:
@@ -206,7 +206,7 @@ def test_a_revoked_key_gets_401(app: Flask, partner: Api) -> None:
     with app_session(app) as session:
         services.revoke_key(session=session, prefix=partner.key[3:11])
     answer = partner.subject()
-    assert answer.status_code == 401 and answer.get_json()["reason"] == "key_revoked"
+    assert answer.status_code == 401 and answer.get_json()["error"] == "key_revoked"
     assert partner.push().status_code == 401
 
 
@@ -215,15 +215,15 @@ def test_a_key_without_the_scope_or_of_a_shop_gets_403(app: Flask, client: Flask
     api = Api(client, reader)
     assert api.subject().status_code == 200
     refused = api.push()
-    assert refused.status_code == 403 and refused.get_json()["reason"] == "insufficient_scope"
+    assert refused.status_code == 403 and refused.get_json()["error"] == "insufficient_scope"
 
     _org, writer = make_key(app, scopes=("events:write",))
     refused = api.subject(key=writer)
-    assert refused.status_code == 403 and refused.get_json()["reason"] == "insufficient_scope"
+    assert refused.status_code == 403 and refused.get_json()["error"] == "insufficient_scope"
 
     _org, shop_key = make_key(app, kind=OrgKind.CONSIGNMENT_SHOP)
     refused = api.push(key=shop_key)
-    assert refused.status_code == 403 and refused.get_json()["reason"] == "not_a_partner_platform"
+    assert refused.status_code == 403 and refused.get_json()["error"] == "not_a_partner_platform"
     assert ledger_seq(app) == 0
 
 
@@ -243,7 +243,7 @@ def test_the_same_idempotency_key_and_body_replays_the_first_answer(
 def test_the_same_idempotency_key_with_another_body_is_a_409(app: Flask, partner: Api) -> None:
     assert partner.push([trade(1)], idem="k").status_code == 201
     reused = partner.push([trade(2)], idem="k")
-    assert reused.status_code == 409 and reused.get_json()["reason"] == "idempotency_key_reused"
+    assert reused.status_code == 409 and reused.get_json()["error"] == "idempotency_key_reused"
     assert ledger_seq(app) == 1
     _org, other_key = make_key(app)  # keys are per organization
     assert partner.push([trade(2)], idem="k", key=other_key).status_code == 201
@@ -256,7 +256,7 @@ def test_an_event_id_already_recorded_is_a_409_and_nothing_is_written(
     duplicate = partner.push([trade(2), trade(1)], idem="b")
     assert duplicate.status_code == 409
     body = duplicate.get_json()
-    assert body["reason"] == "event_already_recorded" and body["event_ids"][0].endswith(":t1")
+    assert body["error"] == "event_already_recorded" and body["event_ids"][0].endswith(":t1")
     assert ledger_seq(app) == 1
     replay = partner.push([trade(2), trade(1)], idem="b")
     assert replay.status_code == 409 and replay.headers["Idempotent-Replayed"] == "true"
@@ -295,9 +295,9 @@ def test_a_bad_event_refuses_the_whole_batch(
     )
     partner.check(answer, "post", EVENTS)
     body = answer.get_json()
-    assert answer.status_code == 422 and body["reason"] == reason
+    assert answer.status_code == 422 and body["error"] == reason
     assert [e["index"] for e in body["errors"]] == [1]
-    assert body["errors"][0]["reason"] == (event_reason or reason)
+    assert body["errors"][0]["error"] == (event_reason or reason)
     assert ledger_seq(app) == 0
     # 422s are not stored: the corrected batch goes through under the same key
     assert partner.push([trade(0), trade(1)], idem="x").status_code == 201
@@ -319,7 +319,7 @@ def test_an_event_dated_ahead_is_refused_beyond_five_minutes(app: Flask, partner
     ahead = (utcnow() + timedelta(minutes=10)).isoformat()
     refused = partner.push([trade(1, occurred_at=ahead)])
     assert refused.status_code == 422
-    assert refused.get_json()["errors"][0]["reason"] == "occurred_in_future"
+    assert refused.get_json()["errors"][0]["error"] == "occurred_in_future"
     soon = (utcnow() + timedelta(minutes=2)).isoformat()
     assert partner.push([trade(1, occurred_at=soon)], idem="k2").status_code == 201
 
@@ -329,39 +329,39 @@ def test_a_platform_cannot_report_on_itself(app: Flask, client: FlaskClient) -> 
     api = Api(client, key)
     refused = api.push([trade(1, subject=SHOP)])
     assert refused.status_code == 422
-    assert refused.get_json()["errors"][0]["reason"] == "own_subject"
+    assert refused.get_json()["errors"][0]["error"] == "own_subject"
     assert api.push([trade(1)], idem="k2").status_code == 201  # others' subjects are fine
 
 
 def test_malformed_requests_are_refused_with_their_reason(app: Flask, partner: Api) -> None:
     missing = partner.push(idem=None)
     assert missing.status_code == 400
-    assert missing.get_json()["reason"] == "idempotency_key_required"
+    assert missing.get_json()["error"] == "idempotency_key_required"
     bad_key = partner.push(idem="k" * 101)
-    assert bad_key.get_json()["reason"] == "invalid_idempotency_key"
+    assert bad_key.get_json()["error"] == "invalid_idempotency_key"
     not_json = partner.push(raw=b"{events:")
-    assert not_json.status_code == 400 and not_json.get_json()["reason"] == "invalid_json"
+    assert not_json.status_code == 400 and not_json.get_json()["error"] == "invalid_json"
     for body in (b"[]", b'{"events": []}', b'{"events": {}}', b'{"events": [], "x": 1}'):
         answer = partner.push(raw=body, idem=body.decode())
-        assert answer.status_code == 422 and answer.get_json()["reason"] == "invalid_body"
+        assert answer.status_code == 422 and answer.get_json()["error"] == "invalid_body"
     too_many = partner.push([trade(i) for i in range(501)])
-    assert too_many.status_code == 422 and too_many.get_json()["reason"] == "invalid_body"
+    assert too_many.status_code == 422 and too_many.get_json()["error"] == "invalid_body"
     too_large = partner.push(raw=b'{"events": [' + b" " * (2 * 1024 * 1024) + b"]}")
-    assert too_large.status_code == 413 and too_large.get_json()["reason"] == "body_too_large"
+    assert too_large.status_code == 413 and too_large.get_json()["error"] == "body_too_large"
     assert ledger_seq(app) == 0
 
 
 @pytest.mark.parametrize("ref", ["p:ABC", "o:91350100M000100Y44", "someone", "p:" + "0" * 63])
 def test_a_malformed_subject_is_a_400(partner: Api, ref: str) -> None:
     answer = partner.subject(ref)
-    assert answer.status_code == 400 and answer.get_json()["reason"] == "invalid_subject"
+    assert answer.status_code == 400 and answer.get_json()["error"] == "invalid_subject"
 
 
 def test_calls_beyond_the_limit_get_429_per_key(app: Flask, partner: Api) -> None:
     app.config.update(CREDIT_API_WRITE_LIMIT="2 per minute", CREDIT_API_READ_LIMIT="3 per minute")
     assert [partner.push([trade(i)], idem=f"k{i}").status_code for i in range(2)] == [201, 201]
     limited = partner.push([trade(9)], idem="k9")
-    assert limited.status_code == 429 and limited.get_json()["reason"] == "rate_limited"
+    assert limited.status_code == 429 and limited.get_json()["error"] == "rate_limited"
     assert int(limited.headers["Retry-After"]) > 0
     assert [partner.subject().status_code for _ in range(4)] == [200, 200, 200, 429]
     _org, other = make_key(app)
@@ -451,7 +451,7 @@ def test_concurrent_requests_with_one_idempotency_key_write_once(
     else:
         assert statuses == [201, 409]
         loser = max(answers, key=lambda a: a.status_code)
-        assert loser.get_json()["reason"] == "idempotency_key_reused"
+        assert loser.get_json()["error"] == "idempotency_key_reused"
     with app_session(app) as session:
         assert session.exec(select(func.count()).select_from(IdempotencyRecord)).one() == 1
         assert verify(session=session).ok
@@ -486,7 +486,7 @@ def test_the_cli_creates_lists_and_revokes_a_platform_key(
     reader = runner.invoke(args=["platform", "create", "闲置圈", "--scope", "subjects:read"])
     assert reader.exit_code == 0, reader.output
     reader_key = next(line for line in reader.output.splitlines() if line.startswith("xh_"))
-    assert api.push(key=reader_key).get_json()["reason"] == "insufficient_scope"
+    assert api.push(key=reader_key).get_json()["error"] == "insufficient_scope"
     with app_session(app) as session:
         orgs = list(session.exec(select(Organization).where(Organization.name == "闲置圈")))
         hashes = list(session.exec(select(ApiKey.key_hash)))
@@ -499,7 +499,7 @@ def test_the_cli_creates_lists_and_revokes_a_platform_key(
 
     revoked = runner.invoke(args=["platform", "revoke", key[3:11]])
     assert revoked.exit_code == 0, revoked.output
-    assert api.subject().get_json()["reason"] == "key_revoked"
+    assert api.subject().get_json()["error"] == "key_revoked"
     audit = runner.invoke(args=["platform", "audit", "--limit", "5"])
     assert audit.exit_code == 0 and "401" in audit.output and "key_revoked" in audit.output
     assert runner.invoke(args=["platform", "revoke", "ffffffff"]).exit_code != 0

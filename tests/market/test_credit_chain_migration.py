@@ -149,7 +149,7 @@ def test_a_proof_from_the_v1_head_reaches_the_anchor_and_none_starts_inside_v1(
         head = hashlib.sha256((head + step["payload_digest"]).encode()).hexdigest()
     assert head == proof["to"]["head_hash"] and proof["to"]["seq"] == 4
     inside = api.check(client.get(f"{CONSISTENCY}?from=1"), "get", CONSISTENCY)
-    assert inside.status_code == 400 and inside.get_json()["reason"] == "no_digest_proof"
+    assert inside.status_code == 400 and inside.get_json()["error"] == "no_digest_proof"
 
 
 def test_the_upgrade_refuses_to_anchor_an_edited_v1_chain(v1_url: str, tmp_path: Path) -> None:

@@ -285,7 +285,7 @@ def test_bad_ranges_get_a_json_400_with_the_reason(
     api = Api(client)
     _sales(app, 2)
     answer = api.check(client.get(f"{CONSISTENCY}?{query}"), "get", CONSISTENCY)
-    assert answer.status_code == 400 and answer.get_json()["reason"] == reason
+    assert answer.status_code == 400 and answer.get_json()["error"] == reason
 
 
 @pytest.mark.parametrize(("query", "reason"),
@@ -296,7 +296,7 @@ def test_a_bad_checkpoint_limit_gets_a_json_400(
 ) -> None:
     api = Api(client)
     answer = api.check(client.get(f"{CHECKPOINTS}?{query}"), "get", CHECKPOINTS)
-    assert answer.status_code == 400 and answer.get_json()["reason"] == reason
+    assert answer.status_code == 400 and answer.get_json()["error"] == reason
 
 
 def test_the_public_endpoints_are_rate_limited_per_address(app: Flask, client: FlaskClient) -> None:

@@ -21,6 +21,7 @@ from market.accounts.models import Role, User
 from market.credit import cases, queues
 from market.credit import services as credit
 from market.credit.case_models import CreditAccessLog, CreditCase
+from market.credit.errors import CaseConflict, CaseError
 from market.credit.models import CreditLedgerEntry, CreditLedgerHead, CreditPersonal
 from market.db import utcnow
 from market.orgs.models import OrgKind
@@ -396,7 +397,7 @@ def test_an_appeal_is_accepted_within_15_days_and_refused_after(app: Flask, ctx:
     t0 = utcnow() - timedelta(days=40)
     late = confirmed(app, ctx, regulator, seller, at=t0, evidence="late")
     before = seq(ctx)
-    with pytest.raises(cases.CaseConflict, match="已超过15天申诉期"):
+    with pytest.raises(CaseConflict, match="已超过15天申诉期"):
         cases.file_appeal(session=ctx, user=seller, key=key(app), finding_id=late,
                           statement=STATEMENT, now=t0 + timedelta(days=15, minutes=1))
     ctx.rollback()
@@ -406,11 +407,11 @@ def test_an_appeal_is_accepted_within_15_days_and_refused_after(app: Flask, ctx:
                              statement=STATEMENT, now=t0 + timedelta(days=15))
     assert case.due_at == t0 + timedelta(days=30)
     assert case.target_event_id == timely and case.statement == STATEMENT
-    with pytest.raises(cases.CaseConflict, match="已申诉过"):
+    with pytest.raises(CaseConflict, match="已申诉过"):
         cases.file_appeal(session=ctx, user=seller, key=key(app), finding_id=timely,
                           statement=STATEMENT, now=t0 + timedelta(days=15, hours=1))
     ctx.rollback()
-    with pytest.raises(cases.CaseError, match="10至1000"):
+    with pytest.raises(CaseError, match="10至1000"):
         cases.file_appeal(session=ctx, user=seller, key=key(app), finding_id=late,
                           statement="冤枉", now=t0 + timedelta(days=2))
     ctx.rollback()
@@ -515,7 +516,7 @@ def test_repair_is_refused_before_the_minimum_period_and_granted_after(
     t0 = utcnow() - timedelta(days=100)  # ordinary: repair from 3 months on
     finding_id = confirmed(app, ctx, regulator, seller, at=t0)
     before = seq(ctx)
-    with pytest.raises(cases.CaseConflict, match="起才可申请信用修复"):
+    with pytest.raises(CaseConflict, match="起才可申请信用修复"):
         cases.request_repair(session=ctx, user=seller, key=key(app), finding_id=finding_id,
                              statement="已全额退款并改正了商品描述。", now=t0 + timedelta(days=60))
     ctx.rollback()

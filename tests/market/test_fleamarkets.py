@@ -15,11 +15,12 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
 
 from market.accounts.models import Role, User
+from market.clock import CHINA, china_moment, china_today
 from market.db import get_engine, utcnow
 from market.fleamarkets import applications, queries, services
 from market.fleamarkets.errors import Conflict, FleaMarketError, NotAllowed, StallsFull
 from market.fleamarkets.models import ApplicationStatus, MarketDay, StallApplication
-from market.fleamarkets.services import CHINA, DayInput, china_moment, china_today
+from market.fleamarkets.services import DayInput
 from market.listings.models import Listing
 from market.notifications import Notification
 from market.trades.models import Reservation

@@ -19,6 +19,7 @@ from market.consignment.models import Consignor
 from market.consignment.views.blueprint import bp, me, pdf_response, staff_only, staff_shop
 from market.db import get_session, utcnow
 from market.extensions import limiter
+from market.money import format_fen
 from market.orgs.models import Organization
 from market.security import login_required
 
@@ -68,7 +69,7 @@ def consignor(consignor_id: int) -> ResponseReturnValue:
             target = form.reference if error.field == "reference" else form.method
             target.errors = [str(error.message)]
         else:
-            flash(_("已结算 ¥%(amount)s。", amount=f"{paid.amount_fen / 100:.2f}"), "success")
+            flash(_("已结算 ¥%(amount)s。", amount=format_fen(paid.amount_fen)), "success")
             return redirect(url_for("consignment.consignor", consignor_id=consignor_id))
     status = 400 if form.errors else 200
     return render_template(
