@@ -6,7 +6,7 @@ from flask.testing import FlaskClient
 
 from market.accounts.models import Role
 from tests.builders import PASSWORD, app_session, make_user
-from tests.conftest import AuthActions
+from tests.support.auth import AuthActions
 
 
 def _login_as(app: Flask, auth: AuthActions, role: Role) -> None:
@@ -57,7 +57,7 @@ def test_staff_roles_need_an_organization_of_their_kind(app: Flask) -> None:
 def test_admin_adds_an_organization_with_a_valid_code_only(
     app: Flask, auth: AuthActions, client: FlaskClient
 ) -> None:
-    from tests.conftest import csrf_token
+    from tests.support.auth import csrf_token
 
     _login_as(app, auth, Role.ADMIN)
     form = {"name": "鼓楼寄卖店", "kind": "consignment_shop", "street": "鼓楼", "address": ""}

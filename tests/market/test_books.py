@@ -24,7 +24,7 @@ from market.orgs.models import OrgKind
 from market.trades import services as trades
 from market.trades.models import Reservation
 from tests.builders import PASSWORD, app_session, make_listing, make_organization, make_user
-from tests.conftest import csrf_token
+from tests.support.auth import csrf_token
 
 ENGLISH_3A = "9787107382505"
 BOOK_ANSWERS = {"new": "used", "condition": "fine", "writing": "no"}

@@ -16,8 +16,8 @@ from market.books.errors import BookError
 from market.books.models import CornerBook, CreditMove, Textbook
 from market.orgs.models import OrgKind
 from tests.builders import PASSWORD, app_session, make_organization, make_user
-from tests.conftest import csrf_token
 from tests.market.test_books import BOOK_ANSWERS, BOOK_DISCLOSURES, _list
+from tests.support.auth import csrf_token
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from market.certificates.models import StationKey
 from market.listings.models import Listing
 from market.trades.models import Report
 from tests.builders import PASSWORD, app_session, make_listing, make_user, picture
-from tests.conftest import AuthActions, csrf_token
+from tests.support.auth import AuthActions, csrf_token
 
 
 def public_pem(key: Ed25519PrivateKey) -> str:

@@ -15,9 +15,9 @@ from market.i18n import COOKIE
 from market.orgs.models import Organization
 from market.trades.models import DomainEvent
 from tests.builders import PASSWORD, app_session, make_user
-from tests.conftest import AuthActions
 from tests.market.test_certificates import _register, _staff, _upload, signed
 from tests.market.test_credit_ledger import SHOP_USCC, hooked, sell
+from tests.support.auth import AuthActions
 
 
 def _seller_with_trades(app: Flask, trades: int = 2) -> int:

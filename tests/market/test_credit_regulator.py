@@ -27,8 +27,8 @@ from market.orgs.models import OrgKind
 from market.trades import services as trades
 from market.trades.models import Report
 from tests.builders import PASSWORD, app_session, make_listing, make_organization, make_user
-from tests.conftest import AuthActions, csrf_token
 from tests.market.test_credit_ledger import SHOP_USCC, sell
+from tests.support.auth import AuthActions, csrf_token
 
 REASON = "现场核查属实，证据充分"
 STATEMENT = "商品描述与实物一致，有照片为证。"

@@ -21,8 +21,8 @@ from market.listings.models import Listing
 from market.listings.services import ListingInput
 from market.trades import services as trades
 from tests.builders import PASSWORD, make_listing, make_user, picture
-from tests.conftest import AuthActions, csrf_token
 from tests.market.test_certificates import public_pem, signed
+from tests.support.auth import AuthActions, csrf_token
 
 ANSWERS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "electronics": (

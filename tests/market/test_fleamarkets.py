@@ -24,7 +24,7 @@ from market.listings.models import Listing
 from market.notifications import Notification
 from market.trades.models import Reservation
 from tests.builders import PASSWORD, app_session, make_listing, make_user
-from tests.conftest import AuthActions, csrf_token
+from tests.support.auth import AuthActions, csrf_token
 
 APPROVE = ApplicationStatus.APPROVED
 WAITLIST = ApplicationStatus.WAITLISTED

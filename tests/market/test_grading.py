@@ -17,7 +17,7 @@ from market.listings.grading import NEW, WORKS, Checklist, Disclosure, GradingEr
 from market.listings.models import Listing
 from market.listings.services import ListingInput, create_listing, validate
 from tests.builders import PASSWORD, app_session, make_user, picture
-from tests.conftest import AuthActions, csrf_token
+from tests.support.auth import AuthActions, csrf_token
 
 PHONE = "电子产品/手机"
 CLEAN: dict[str, tuple[dict[str, str], dict[str, Any]]] = {  # A+ answers and facts per family

@@ -12,7 +12,7 @@ from sqlmodel import select
 from market import ROOT
 from market.accounts.models import User
 from tests.builders import app_session
-from tests.conftest import AuthActions, csrf_token
+from tests.support.auth import AuthActions, csrf_token
 
 
 def test_chinese_is_the_default(client: FlaskClient) -> None:

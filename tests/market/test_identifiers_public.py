@@ -31,7 +31,7 @@ from market.trades import reports
 from market.trades import services as trades
 from market.trades.models import Reservation
 from tests.builders import PASSWORD, app_session, make_listing, make_user
-from tests.conftest import AuthActions
+from tests.support.auth import AuthActions
 
 MOBILE = "13987654321"
 ID_NUMBER = "12010419900307123" + id_check_char("12010419900307123")

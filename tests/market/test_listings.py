@@ -14,7 +14,7 @@ from market.listings.catalog import Grade
 from market.listings.grading import checklist_for, grade_from
 from market.listings.models import Listing, ListingPhoto
 from tests.builders import FURNITURE_FORM, PASSWORD, app_session, make_listing, make_user, picture
-from tests.conftest import AuthActions, csrf_token
+from tests.support.auth import AuthActions, csrf_token
 
 NEW_DESK = "/listings/new/家具"
 

@@ -12,7 +12,7 @@ from market.i18n import COOKIE
 from market.notifications import N_, notify
 from market.notifications.models import Notification
 from tests.builders import PASSWORD, app_session, make_user
-from tests.conftest import AuthActions, csrf_token
+from tests.support.auth import AuthActions, csrf_token
 
 STALL = N_("您已获得%(market)s的摊位。")
 UNREAD = N_("%(n)d 条未读消息")  # a msgid the English catalogue already translates

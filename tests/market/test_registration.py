@@ -15,7 +15,7 @@ from market.accounts.consent import PRIVACY_NOTICE_VERSION
 from market.accounts.models import PendingRegistration, User
 from market.db import utcnow
 from tests.builders import app_session, make_user
-from tests.conftest import AuthActions, csrf_token
+from tests.support.auth import AuthActions, csrf_token
 from tests.support.sms import codes
 
 

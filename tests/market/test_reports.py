@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from market.trades.models import Report
 from tests.builders import PASSWORD, app_session, make_listing, make_user, picture
-from tests.conftest import AuthActions, csrf_token
+from tests.support.auth import AuthActions, csrf_token
 
 
 def test_a_resident_reports_a_listing_with_a_photo(app: Flask, client: FlaskClient) -> None:

@@ -35,7 +35,7 @@ def test_a_forged_csrf_token_is_rejected(client: FlaskClient) -> None:
 
 
 def test_user_text_is_escaped(app: Flask, client: FlaskClient) -> None:
-    from tests.conftest import AuthActions
+    from tests.support.auth import AuthActions
 
     AuthActions(client).register(display_name="<script>alert(1)</script>")
     html = client.get("/").get_data(as_text=True)
@@ -44,7 +44,7 @@ def test_user_text_is_escaped(app: Flask, client: FlaskClient) -> None:
 
 
 def test_session_cookie_is_http_only_and_same_site(client: FlaskClient) -> None:
-    from tests.conftest import AuthActions
+    from tests.support.auth import AuthActions
 
     response = AuthActions(client).register()
     cookie = next(v for v in response.headers.getlist("Set-Cookie") if v.startswith("session="))

@@ -14,7 +14,7 @@ from market.accounts.sessions import mask_ip
 from market.accounts.web_sessions import REMEMBER_COOKIE
 from market.db import utcnow
 from tests.builders import app_session
-from tests.conftest import AuthActions, csrf_token
+from tests.support.auth import AuthActions, csrf_token
 
 
 def _copy(source: FlaskClient, app: Flask, *names: str) -> FlaskClient:
