@@ -26,12 +26,6 @@ CHECKPOINTS = "/api/v1/credit/checkpoints"
 CONSISTENCY = "/api/v1/credit/checkpoints/consistency"
 
 
-@pytest.fixture
-def ctx(app: Flask):  # type: ignore[no-untyped-def]
-    with app.app_context(), app_session(app) as session:
-        yield session
-
-
 def _sales(app: Flask, n: int) -> None:
     session = hooked(app)
     seller = make_user(session)

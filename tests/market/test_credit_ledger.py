@@ -29,12 +29,6 @@ from tests.credit.builders import NOW, SELLER, buyer
 SHOP_USCC = "91350100M000100Y43"
 
 
-@pytest.fixture
-def ctx(app: Flask):  # type: ignore[no-untyped-def]
-    with app.app_context(), app_session(app) as session:
-        yield session
-
-
 def hooked(app: Flask) -> Session:
     """A session wired like a request's: outbox events are delivered after each commit."""
     session = app_session(app)

@@ -82,9 +82,10 @@ class AuthActions:
 
     def login_user(self, user: User, password: str = PASSWORD) -> TestResponse:
         """Log in as a user made by the builders (their identifier is the mobile number)."""
-        if (session := object_session(user)) is not None:
-            session.commit()  # a read may have begun a transaction; SQLite would stay locked
-        return self.login(identifier=user.mobile or "", password=password)
+        identifier = user.mobile or ""  # read first: after the commit below it could reload
+        if (held := object_session(user)) is not None:
+            held.commit()  # a read may have begun a transaction; SQLite would stay locked
+        return self.login(identifier=identifier, password=password)
 
 
 LoginAs = Callable[..., User]
@@ -97,8 +98,8 @@ def auth(client: FlaskClient) -> AuthActions:
 
 @pytest.fixture
 def login_as(app: Flask, client: FlaskClient) -> LoginAs:
-    """Log `client` (or another test client) in as `user`, or as a new user with `role`;
-    return the user. Fails the test unless the login form redirects."""
+    """Log `client` (or another test client) in as `user`, or as a new user with `role`, logging
+    out whoever was signed in there first; return the user. Fails unless the login redirects."""
 
     def login(who: Role | User = Role.RESIDENT, *, client: FlaskClient = client) -> User:
         if isinstance(who, User):
@@ -106,8 +107,14 @@ def login_as(app: Flask, client: FlaskClient) -> LoginAs:
         else:
             with app.app_context(), app_session(app) as session:
                 user = make_user(session, role=who)
-        response = AuthActions(client).login_user(user)
-        assert response.status_code == 302, f"login as {user.mobile}: {response.status_code}"
+        identifier = user.mobile or ""  # read before any commit, which could make it reload
+        if (held := object_session(user)) is not None:
+            held.commit()  # a read may have begun a transaction; SQLite would stay locked
+        auth = AuthActions(client)
+        if client.get("/account/login").status_code == 302:  # someone is signed in here
+            auth.logout()
+        response = auth.login(identifier=identifier, password=PASSWORD)
+        assert response.status_code == 302, f"login as {identifier}: {response.status_code}"
         return user
 
     return login

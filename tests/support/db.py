@@ -20,7 +20,8 @@ def session(app: Flask) -> Iterator[Session]:
 
 
 @pytest.fixture
-def ctx(app: Flask, session: Session) -> Iterator[Session]:
-    """The same session inside an app context, for service calls that read the app's settings."""
-    with app.app_context():
+def ctx(app: Flask) -> Iterator[Session]:
+    """A session of its own inside an app context, for service calls that make no requests
+    (a pushed app context would be shared by the test client's requests)."""
+    with app.app_context(), app_session(app) as session:
         yield session
