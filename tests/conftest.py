@@ -22,7 +22,7 @@ from tests.support.sms import install as install_code_log
 
 install_code_log()
 
-pytest_plugins = ["tests.support.auth", "tests.support.db"]
+pytest_plugins = ["tests.support.auth", "tests.support.db", "tests.support.devices"]
 
 BACKENDS = ["sqlite", "postgresql"]
 
