@@ -1,8 +1,10 @@
-"""Fixtures: a fresh database per test on SQLite and on PostgreSQL, app, client, runner, auth."""
+"""Fixtures: a fresh database per test on SQLite and on PostgreSQL, app, client, runner.
+
+The shared helpers (`auth`, `login_as`, `csrf_token`, `session`, `ctx`) live in `tests/support/`.
+"""
 
 from __future__ import annotations
 
-import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -11,16 +13,16 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from werkzeug.test import TestResponse
 
 from market import create_app
 from market.migrate import upgrade
 from tests.support.pg import PostgresCluster, find_bindir
 from tests.support.requirements import need
-from tests.support.sms import codes as sent_codes
 from tests.support.sms import install as install_code_log
 
 install_code_log()
+
+pytest_plugins = ["tests.support.auth", "tests.support.db", "tests.support.devices"]
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -97,77 +99,6 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
-
-
-CSRF_RE = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
-)
-
-
-def csrf_token(client: FlaskClient, path: str = "/account/login") -> str:
-    """Read the CSRF token a real browser would find in the page's form."""
-    html = client.get(path).get_data(as_text=True)
-    match = CSRF_RE.search(html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1) or match.group(2)
-
-
-class AuthActions:
-    """Register, log in and log out through the real forms, CSRF token included."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def register(
-        self,
-        identifier: str = "13912345678",
-        password: str = "correct-horse",
-        display_name: str = "张三",
-        home_street: str = "学府",
-        *,
-        consent: bool = True,
-        verify: bool = True,
-    ) -> TestResponse:
-        """Fill in the form (ticking the consent box), then type the code the log shows;
-        return the last response (the redirect home once the account exists)."""
-        token = csrf_token(self.client, "/account/register")
-        data = {
-            "csrf_token": token,
-            "identifier": identifier,
-            "display_name": display_name,
-            "home_street": home_street,
-            "password": password,
-            "confirm": password,
-        }
-        if consent:
-            data["consent"] = "y"
-        response = self.client.post("/account/register", data=data)
-        if not verify or response.headers.get("Location") != "/account/verify":
-            return response
-        return self.verify(sent_codes.latest(identifier))
-
-    def verify(self, code: str) -> TestResponse:
-        token = csrf_token(self.client, "/account/verify")
-        return self.client.post("/account/verify", data={"csrf_token": token, "code": code})
-
-    def login(
-        self, identifier: str = "13912345678", password: str = "correct-horse",
-        *, remember: bool = False,
-    ) -> TestResponse:
-        token = csrf_token(self.client, "/account/login")
-        data = {"csrf_token": token, "identifier": identifier, "password": password}
-        if remember:
-            data["remember"] = "y"
-        return self.client.post("/account/login", data=data)
-
-    def logout(self) -> TestResponse:
-        token = csrf_token(self.client, "/")
-        return self.client.post("/account/logout", data={"csrf_token": token})
-
-
-@pytest.fixture
-def auth(client: FlaskClient) -> AuthActions:
-    return AuthActions(client)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

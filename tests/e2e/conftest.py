@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.e2e.pages import PHONE
 from tests.support.requirements import need
 
 CHROMIUM = os.environ.get("XUNHUAN_CHROMIUM", "/usr/bin/chromium")
@@ -25,7 +26,6 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture

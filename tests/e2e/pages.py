@@ -9,6 +9,8 @@ from playwright.sync_api import Page
 
 from tests.support.sms import codes
 
+PHONE = {"width": 390, "height": 844}  # the viewport of most residents' phones
+
 
 def register(
     page: Page, base: str, *, identifier: str, name: str, street: str, password: str

@@ -14,7 +14,7 @@ from market.accounts.models import Role
 from market.orgs.models import OrgKind
 from tests.builders import PASSWORD, app_session, make_organization, make_user
 from tests.e2e import pages
-from tests.e2e.conftest import PHONE
+from tests.e2e.pages import PHONE
 
 # What people typed in Chinese, and the catalogue's own (Chinese) book data: stays Chinese.
 CHINESE_DATA = (

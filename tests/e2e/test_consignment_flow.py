@@ -18,7 +18,7 @@ from market.consignment.models import ShopProfile
 from market.orgs.models import OrgKind
 from tests.builders import PASSWORD, app_session, make_organization, make_user
 from tests.e2e import pages
-from tests.e2e.conftest import PHONE
+from tests.e2e.pages import PHONE
 
 
 def _text_of_pdf(body: bytes, path: Path) -> str:

@@ -16,7 +16,7 @@ from market.credit import services as credit
 from market.db import utcnow
 from tests.builders import PASSWORD, app_session, make_user
 from tests.e2e import pages
-from tests.e2e.conftest import PHONE
+from tests.e2e.pages import PHONE
 
 SELLER_MOBILE = "13822223333"
 STATEMENT = "实物与描述一致，交接时买家当面验货无异议。"

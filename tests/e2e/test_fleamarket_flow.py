@@ -26,7 +26,7 @@ from tests.builders import (
     picture,
 )
 from tests.e2e import pages
-from tests.e2e.conftest import PHONE
+from tests.e2e.pages import PHONE
 
 
 def _english_date(day: date) -> str:

@@ -8,7 +8,7 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e import pages
-from tests.e2e.conftest import PHONE
+from tests.e2e.pages import PHONE
 
 PASSWORD = "tianjin-nankai-8"
 

@@ -23,7 +23,6 @@ from market.images.processing import save_photo
 from market.listings.models import ListingPhoto
 from tests.builders import PASSWORD, app_session, make_listing, make_user, picture
 from tests.e2e import pages
-from tests.wipe.conftest import loop_device  # noqa: F401 - the fixture, shared with the agent's tests
 from wipe.certificate import canonical_bytes
 
 

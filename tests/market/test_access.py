@@ -5,30 +5,23 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from market.accounts.models import Role
-from tests.builders import PASSWORD, app_session, make_user
-from tests.conftest import AuthActions
-
-
-def _login_as(app: Flask, auth: AuthActions, role: Role) -> None:
-    with app.app_context(), app_session(app) as session:
-        user = make_user(session, role=role)
-        identifier = user.mobile or ""
-    assert auth.login(identifier=identifier, password=PASSWORD).status_code == 302
+from tests.builders import app_session, make_user
+from tests.support.auth import LoginAs, csrf_token
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.ADMIN])
 def test_admin_pages_answer_403_to_other_roles(
-    app: Flask, auth: AuthActions, client: FlaskClient, role: Role
+    app: Flask, login_as: LoginAs, client: FlaskClient, role: Role
 ) -> None:
-    _login_as(app, auth, role)
+    login_as(role)
     for path in ("/admin/organizations", "/admin/users"):
         response = client.get(path)
         assert response.status_code == 403
         assert "没有权限" in response.get_data(as_text=True)
 
 
-def test_admin_pages_open_for_admins(app: Flask, auth: AuthActions, client: FlaskClient) -> None:
-    _login_as(app, auth, Role.ADMIN)
+def test_admin_pages_open_for_admins(app: Flask, login_as: LoginAs, client: FlaskClient) -> None:
+    login_as(Role.ADMIN)
     assert client.get("/admin/organizations").status_code == 200
     assert client.get("/admin/users").status_code == 200
 
@@ -55,11 +48,9 @@ def test_staff_roles_need_an_organization_of_their_kind(app: Flask) -> None:
 
 
 def test_admin_adds_an_organization_with_a_valid_code_only(
-    app: Flask, auth: AuthActions, client: FlaskClient
+    app: Flask, login_as: LoginAs, client: FlaskClient
 ) -> None:
-    from tests.conftest import csrf_token
-
-    _login_as(app, auth, Role.ADMIN)
+    login_as(Role.ADMIN)
     form = {"name": "鼓楼寄卖店", "kind": "consignment_shop", "street": "鼓楼", "address": ""}
     token = csrf_token(client, "/admin/organizations")
     bad = client.post(

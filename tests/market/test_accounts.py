@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from market.accounts.models import User
 from tests.builders import app_session
-from tests.conftest import AuthActions
+from tests.support.auth import AuthActions
 
 
 def test_register_with_mobile_logs_in_and_hashes_the_password(
@@ -81,7 +81,7 @@ def test_wrong_password_is_refused(auth: AuthActions, client: FlaskClient) -> No
 def test_login_follows_only_local_next(auth: AuthActions, client: FlaskClient) -> None:
     auth.register()
     auth.logout()
-    from tests.conftest import csrf_token
+    from tests.support.auth import csrf_token
 
     data = {"identifier": "13912345678", "password": "correct-horse"}
     response = client.post(
@@ -100,7 +100,7 @@ def test_profile_updates_name_and_street(
     app: Flask, auth: AuthActions, client: FlaskClient
 ) -> None:
     auth.register()
-    from tests.conftest import csrf_token
+    from tests.support.auth import csrf_token
 
     token = csrf_token(client, "/account/profile")
     response = client.post(

@@ -23,8 +23,8 @@ from market.notifications.models import Notification
 from market.orgs.models import OrgKind
 from market.trades import services as trades
 from market.trades.models import Reservation
-from tests.builders import PASSWORD, app_session, make_listing, make_organization, make_user
-from tests.conftest import csrf_token
+from tests.builders import app_session, make_listing, make_organization, make_user
+from tests.support.auth import LoginAs, csrf_token
 
 ENGLISH_3A = "9787107382505"
 BOOK_ANSWERS = {"new": "used", "condition": "fine", "writing": "no"}
@@ -258,20 +258,14 @@ def test_a_member_looking_for_a_book_is_told_when_it_is_listed(
         assert session.exec(select(WantedBook)).one().isbn13 == ENGLISH_3A
 
 
-def _login(client: FlaskClient, user: User) -> None:
-    token = csrf_token(client, "/account/login")
-    client.post("/account/login", data={"csrf_token": token, "identifier": user.mobile,
-                                        "password": PASSWORD})  # fmt: skip
-
-
 def test_non_members_get_403_and_other_schools_404(
-    app: Flask, client: FlaskClient, corner_setup: dict[str, Any]
+    app: Flask, client: FlaskClient, corner_setup: dict[str, Any], login_as: LoginAs
 ) -> None:
     school_id = corner_setup["school_id"]
     with app.app_context(), app_session(app) as session:
         outsider = make_user(session)
         shop = make_organization(session)
-    _login(client, outsider)
+    login_as(outsider)
     for path in ("", "/desk", "/credits", "/new", "/browse"):
         assert client.get(f"/schools/{school_id}/books{path}").status_code == 403
     assert client.get(f"/schools/{shop.id}/books").status_code == 404
@@ -279,10 +273,10 @@ def test_non_members_get_403_and_other_schools_404(
 
 
 def test_a_member_lists_a_book_by_typing_its_isbn_through_the_pages(
-    app: Flask, client: FlaskClient, corner_setup: dict[str, Any]
+    app: Flask, client: FlaskClient, corner_setup: dict[str, Any], login_as: LoginAs
 ) -> None:
     school_id, student = corner_setup["school_id"], corner_setup["students"][0]
-    _login(client, student)
+    login_as(student)
     page = client.get(f"/schools/{school_id}/books/new?isbn=978-7-107-38250-5")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "人民教育出版社" in html and "英语 三年级 上册" in html
@@ -358,7 +352,7 @@ def test_a_book_already_handed_out_cannot_be_taken_again(
 
 
 def test_the_owner_cannot_edit_withdraw_or_renew_a_corner_book_on_the_listing_pages(
-    app: Flask, client: FlaskClient, corner_setup: dict[str, Any]
+    app: Flask, client: FlaskClient, corner_setup: dict[str, Any], login_as: LoginAs
 ) -> None:
     giver, school_id = corner_setup["students"][0], corner_setup["school_id"]
     with app.app_context(), app_session(app) as session:
@@ -399,7 +393,7 @@ def test_the_owner_cannot_edit_withdraw_or_renew_a_corner_book_on_the_listing_pa
         # An ordinary listing of the same owner is not locked.
         plain = make_listing(session, giver)
         listings.withdraw_listing(session=session, listing_id=plain.id or 0, user=giver)
-    _login(client, giver)
+    login_as(giver)
     token = csrf_token(client, f"/listings/{book.id}")
     client.post(f"/listings/{book.id}/withdraw", data={"csrf_token": token})
     with app_session(app) as session:
@@ -407,7 +401,7 @@ def test_the_owner_cannot_edit_withdraw_or_renew_a_corner_book_on_the_listing_pa
 
 
 def test_the_giver_withdraws_from_the_corner_until_hand_in_then_only_the_coordinator(
-    app: Flask, client: FlaskClient, corner_setup: dict[str, Any]
+    app: Flask, client: FlaskClient, corner_setup: dict[str, Any], login_as: LoginAs
 ) -> None:
     giver, other, _ = corner_setup["students"]
     school_id, coordinator = corner_setup["school_id"], corner_setup["coordinator"]
@@ -426,7 +420,7 @@ def test_the_giver_withdraws_from_the_corner_until_hand_in_then_only_the_coordin
         withdraw_book(session=session, user=coordinator, school_id=school_id,
                       listing_id=second_id)  # fmt: skip
         assert session.get(Listing, second_id).status == "withdrawn"  # type: ignore[union-attr]
-    _login(client, giver)
+    login_as(giver)
     page = f"/schools/{school_id}/books/{first_id}"
     assert "从旧书角下架" in client.get(page).get_data(as_text=True)
     token = csrf_token(client, page)
@@ -455,7 +449,7 @@ def test_listing_a_book_commits_once(app: Flask, corner_setup: dict[str, Any]) -
 
 
 def test_a_refused_listing_leaves_no_catalogue_entry_listing_or_corner_book(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, login_as: LoginAs
 ) -> None:
     with app.app_context(), app_session(app) as session:
         school = make_organization(session, kind=OrgKind.SCHOOL, name="无街道学校", street=None)
@@ -465,7 +459,7 @@ def test_a_refused_listing_leaves_no_catalogue_entry_listing_or_corner_book(
         student = make_user(session, home_street=None)
         corner.join(session=session, user=student, school_id=school.id or 0, code=klass.join_code)
         school_id = school.id
-    _login(client, student)
+    login_as(student)
     path = f"/schools/{school_id}/books/new?isbn={UNKNOWN}"
     token = csrf_token(client, path)
     answers = {f"q_{k}": v for k, v in BOOK_ANSWERS.items()}
@@ -481,7 +475,7 @@ def test_a_refused_listing_leaves_no_catalogue_entry_listing_or_corner_book(
 
 
 def test_the_credits_page_shows_only_members_of_this_school(
-    app: Flask, client: FlaskClient, corner_setup: dict[str, Any]
+    app: Flask, client: FlaskClient, corner_setup: dict[str, Any], login_as: LoginAs
 ) -> None:
     school_id, coordinator = corner_setup["school_id"], corner_setup["coordinator"]
     member = corner_setup["students"][0]
@@ -493,7 +487,7 @@ def test_the_credits_page_shows_only_members_of_this_school(
                                     school_id=elsewhere.id or 0, name="二班")  # fmt: skip
         corner.join(session=session, user=outsider, school_id=elsewhere.id or 0,
                     code=klass.join_code)  # fmt: skip
-    _login(client, coordinator)
+    login_as(coordinator)
     base = f"/schools/{school_id}/books/credits"
     shown = client.get(f"{base}?user_id={member.id}")
     assert shown.status_code == 200 and member.display_name in shown.get_data(as_text=True)
@@ -503,17 +497,17 @@ def test_the_credits_page_shows_only_members_of_this_school(
         assert "钱多多" not in response.get_data(as_text=True)
     # A member's own page ignores the parameter: only coordinators look at others.
     client.post("/account/logout", data={"csrf_token": csrf_token(client, base)})
-    _login(client, member)
+    login_as(member)
     mine = client.get(f"{base}?user_id={outsider.id}")
     assert mine.status_code == 200 and "钱多多" not in mine.get_data(as_text=True)
 
 
 def test_joining_is_rate_limited_per_user(
-    app: Flask, client: FlaskClient, corner_setup: dict[str, Any]
+    app: Flask, client: FlaskClient, corner_setup: dict[str, Any], login_as: LoginAs
 ) -> None:
     with app.app_context(), app_session(app) as session:
         guesser = make_user(session)
-    _login(client, guesser)
+    login_as(guesser)
     token = csrf_token(client, "/books")
     school_id = corner_setup["school_id"]
     statuses = [
@@ -534,12 +528,12 @@ def test_joining_is_rate_limited_per_user(
 
 
 def test_members_join_as_students_and_the_coordinator_marks_teachers(
-    app: Flask, client: FlaskClient, corner_setup: dict[str, Any]
+    app: Flask, client: FlaskClient, corner_setup: dict[str, Any], login_as: LoginAs
 ) -> None:
     school_id, coordinator = corner_setup["school_id"], corner_setup["coordinator"]
     with app.app_context(), app_session(app) as session:
         teacher = make_user(session, display_name="孙老师")
-    _login(client, teacher)
+    login_as(teacher)
     token = csrf_token(client, "/books")
     joined = client.post(
         "/books",
@@ -554,7 +548,7 @@ def test_members_join_as_students_and_the_coordinator_marks_teachers(
             corner.set_role(session=session, coordinator=teacher, school_id=school_id,
                             user_id=teacher.id or 0, role="teacher")  # fmt: skip
     client.post("/account/logout", data={"csrf_token": token})
-    _login(client, coordinator)
+    login_as(coordinator)
     desk = f"/schools/{school_id}/books/desk"
     assert "设为老师" in client.get(desk).get_data(as_text=True)
     marked = client.post(

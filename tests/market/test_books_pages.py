@@ -10,14 +10,14 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import select
 
-from market.accounts.models import Role, User
+from market.accounts.models import Role
 from market.books import catalogue, corner, swap_credits, wanted
 from market.books.errors import BookError
 from market.books.models import CornerBook, CreditMove, Textbook
 from market.orgs.models import OrgKind
-from tests.builders import PASSWORD, app_session, make_organization, make_user
-from tests.conftest import csrf_token
+from tests.builders import app_session, make_organization, make_user
 from tests.market.test_books import BOOK_ANSWERS, BOOK_DISCLOSURES, _list
+from tests.support.auth import LoginAs, csrf_token
 
 
 @pytest.fixture
@@ -36,19 +36,11 @@ def school(app: Flask) -> dict[str, Any]:
         return {"id": org.id, "coordinator": coordinator, "student": student}
 
 
-def _login(client: FlaskClient, user: User) -> None:
-    token = csrf_token(client, "/account/login")
-    client.post(
-        "/account/login",
-        data={"csrf_token": token, "identifier": user.mobile, "password": PASSWORD},
-    )
-
-
 def test_an_unknown_isbn_is_entered_by_hand_on_the_page_and_then_known(
-    app: Flask, client: FlaskClient, school: dict[str, Any]
+    app: Flask, client: FlaskClient, school: dict[str, Any], login_as: LoginAs
 ) -> None:
     sid = school["id"]
-    _login(client, school["student"])
+    login_as(school["student"])
     path = f"/schools/{sid}/books/new?isbn=0-8044-2957-X"
     assert "书目里还没有这本书" in client.get(path).get_data(as_text=True)
     token = csrf_token(client, path)
@@ -73,11 +65,11 @@ def test_an_unknown_isbn_is_entered_by_hand_on_the_page_and_then_known(
 
 
 def test_textbooks_browse_by_grade_and_subject_with_shelf_counts(
-    app: Flask, client: FlaskClient, school: dict[str, Any]
+    app: Flask, client: FlaskClient, school: dict[str, Any], login_as: LoginAs
 ) -> None:
     with app.app_context(), app_session(app) as session:
         _list(app, session, school["student"], school["id"])
-    _login(client, school["student"])
+    login_as(school["student"])
     html = client.get(f"/schools/{school['id']}/books/browse?grade=三年级&subject=英语").get_data(
         as_text=True
     )
@@ -111,26 +103,26 @@ def test_grants_need_a_reason_a_member_and_never_leave_a_negative_balance(
 
 
 def test_history_page_shows_the_persons_own_moves_and_coordinators_see_anyones(
-    app: Flask, client: FlaskClient, school: dict[str, Any]
+    app: Flask, client: FlaskClient, school: dict[str, Any], login_as: LoginAs
 ) -> None:
     sid, student = school["id"], school["student"]
     with app.app_context(), app_session(app) as session:
         swap_credits.grant(session=session, coordinator=school["coordinator"], school_id=sid,
                            user_id=student.id, amount=2, reason="读书月奖励")  # fmt: skip
-    _login(client, student)
+    login_as(student)
     html = client.get(f"/schools/{sid}/books/credits").get_data(as_text=True)
     assert "读书月奖励" in html and 'data-testid="credit-balance">2<' in html
     # A member asking for someone else's history still sees their own.
     other = client.get(f"/schools/{sid}/books/credits?user_id={school['coordinator'].id}")
     assert "读书月奖励" in other.get_data(as_text=True)
     client.post("/account/logout", data={"csrf_token": csrf_token(client, "/")})
-    _login(client, school["coordinator"])
+    login_as(school["coordinator"])
     seen = client.get(f"/schools/{sid}/books/credits?user_id={student.id}").get_data(as_text=True)
     assert "赵小明" in seen and "读书月奖励" in seen
 
 
 def test_a_share_day_counts_wanted_and_offered_per_title_of_its_course_list(
-    app: Flask, client: FlaskClient, school: dict[str, Any]
+    app: Flask, client: FlaskClient, school: dict[str, Any], login_as: LoginAs
 ) -> None:
     sid, coordinator, student = school["id"], school["coordinator"], school["student"]
     with app.app_context(), app_session(app) as session:
@@ -152,21 +144,21 @@ def test_a_share_day_counts_wanted_and_offered_per_title_of_its_course_list(
         assert counts["9787107382505"] == (1, 1)
         assert counts["9787107369247"] == (0, 0)
         day_id = day.id
-    _login(client, student)
+    login_as(student)
     html = client.get(f"/schools/{sid}/books/share-days/{day_id}").get_data(as_text=True)
     assert "图书馆一楼" in html and "英语 三年级 上册" in html
     assert "加入课本清单" not in html  # only coordinators edit the course list
 
 
 def test_coordinator_desk_is_for_this_schools_coordinators_only(
-    app: Flask, client: FlaskClient, school: dict[str, Any]
+    app: Flask, client: FlaskClient, school: dict[str, Any], login_as: LoginAs
 ) -> None:
     with app.app_context(), app_session(app) as session:
         other = make_user(session, Role.SCHOOL_COORDINATOR)
-    _login(client, school["student"])
+    login_as(school["student"])
     assert client.get(f"/schools/{school['id']}/books/desk").status_code == 403
     client.post("/account/logout", data={"csrf_token": csrf_token(client, "/")})
-    _login(client, other)
+    login_as(other)
     assert client.get(f"/schools/{school['id']}/books/desk").status_code == 403
     token = csrf_token(client, "/")
     refused = client.post(
@@ -185,7 +177,7 @@ def test_seed_catalogue_command_is_idempotent(app: Flask, runner: FlaskCliRunner
 
 
 def test_a_corner_book_page_says_what_capped_its_grade(
-    app: Flask, client: FlaskClient, school: dict[str, Any]
+    app: Flask, client: FlaskClient, school: dict[str, Any], login_as: LoginAs
 ) -> None:
     from market.books.listing import list_book
     from tests.market.test_books import ENGLISH_3A
@@ -197,6 +189,6 @@ def test_a_corner_book_page_says_what_capped_its_grade(
             photos=[], store=app.extensions["xunhuan.images"],
         )  # fmt: skip
         assert listing.grade == "C"
-    _login(client, school["student"])
+    login_as(school["student"])
     html = client.get(f"/schools/{school['id']}/books/{listing.id}").get_data(as_text=True)
     assert "为何是此成色" in html and "馆藏旧书" in html

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
-import json
 import re
 import uuid
 from typing import Any
@@ -21,8 +18,9 @@ from market.accounts.models import Role
 from market.certificates.models import StationKey
 from market.listings.models import Listing
 from market.trades.models import Report
-from tests.builders import PASSWORD, app_session, make_listing, make_user, picture
-from tests.conftest import AuthActions, csrf_token
+from tests.builders import app_session, make_listing, make_user, picture
+from tests.support.auth import AuthActions, LoginAs, csrf_token
+from tests.support.erasure import SSD_RUN, make_certificate, sign_independently
 
 
 def public_pem(key: Ed25519PrivateKey) -> str:
@@ -34,77 +32,16 @@ def public_pem(key: Ed25519PrivateKey) -> str:
 
 
 def signed(key: Ed25519PrivateKey, **overrides: Any) -> dict[str, Any]:
-    """A certificate signed exactly as the issue specifies, without the agent's code."""
-    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    body: dict[str, Any] = {
-        "certificate_id": str(uuid.uuid4()),
-        "schema": "xunhuan.wipe-certificate/1",
-        "tool": {"name": "xunhuan-wipe-agent", "version": "0.1.0"},
-        "host": "counter-1",
-        "operator": "王店员",
-        "organization": "长虹社区寄卖店",
-        "customer": None,
-        "asset_tag": "CH-0001",
-        "listing_id": None,
-        "device": {
-            "path": "/dev/sdb",
-            "model": "Samsung SSD 860 EVO 500GB",
-            "serial": "S3Z1NB0K123456X",
-            "wwn": None,
-            "vendor": "ATA",
-            "transport": "sata",
-            "media": "ssd",
-            "rotational": False,
-            "removable": False,
-            "size_bytes": 500107862016,
-            "logical_block_size": 512,
-            "physical_block_size": 512,
-        },
-        "hidden_areas": {"hpa": "absent", "dco": "absent", "detail": ""},
-        "standard": "GB 46864-2025",
-        "level": "clear",
-        "profile": "gb46864",
-        "technique": "overwrite",
-        "passes": [
-            {
-                "pattern": "random",
-                "random_generator": "AES-256-CTR",
-                "bytes_written": 500107862016,
-                "seconds": 900.0,
-                "errors": [],
-            }
-        ],
-        "verification": {
-            "mode": "full",
-            "coverage_percent": 100.0,
-            "bytes_verified": 500107862016,
-            "subsections": None,
-            "seed": None,
-            "result": "passed",
-            "mismatches": 0,
-        },
-        "started_at": "2026-11-28T08:00:00Z",
-        "finished_at": "2026-11-28T08:30:00Z",
-        "bytes_written": 500107862016,
-        "throughput_mib_s": 530.0,
-        "errors": [],
-        "result": "passed",
-        "destination": "resale",
-    }
-    body.update(overrides)
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    body["signature"] = {
-        "alg": "Ed25519",
-        "key_id": hashlib.sha256(raw).hexdigest()[:32],
-        "value": base64.b64encode(key.sign(canonical.encode())).decode(),
-    }
-    return body
+    """The sample certificate from a shop's SSD station, not yet tied to a listing, signed
+    exactly as the issue specifies, without the agent's code."""
+    fields = {"certificate_id": str(uuid.uuid4()), "host": "counter-1", "listing_id": None}
+    return sign_independently(key, make_certificate(**{**fields, **SSD_RUN, **overrides}))
 
 
 def _staff(app: Flask, client: FlaskClient) -> int:
     with app.app_context(), app_session(app) as session:
         staff = make_user(session, role=Role.SHOP_STAFF)
-    AuthActions(client).login(identifier=staff.mobile or "", password=PASSWORD)
+    AuthActions(client).login_user(staff)
     return staff.organization_id or 0
 
 
@@ -211,10 +148,12 @@ def test_the_certificate_page_masks_the_serial_and_checks_the_signature(
     assert "数字签名有效" in page
 
 
-def test_other_roles_cannot_open_shop_settings(app: Flask, client: FlaskClient) -> None:
+def test_other_roles_cannot_open_shop_settings(
+    app: Flask, client: FlaskClient, login_as: LoginAs
+) -> None:
     with app.app_context(), app_session(app) as session:
         resident = make_user(session)
-    AuthActions(client).login(identifier=resident.mobile or "", password=PASSWORD)
+    login_as(resident)
     assert client.get("/shop/settings").status_code == 403
 
 
@@ -263,7 +202,7 @@ def test_a_phone_is_published_only_with_a_passed_certificate(
 
 
 def test_a_data_not_cleared_report_carries_the_certificate(
-    app: Flask, client: FlaskClient, station: tuple[Ed25519PrivateKey, str]
+    app: Flask, client: FlaskClient, station: tuple[Ed25519PrivateKey, str], login_as: LoginAs
 ) -> None:
     key, token = station
     with app.app_context(), app_session(app) as session:
@@ -273,7 +212,7 @@ def test_a_data_not_cleared_report_carries_the_certificate(
     body = signed(key, listing_id=phone.id)
     _upload(client, token, body)
     buyer = app.test_client()
-    AuthActions(buyer).login(identifier=reporter.mobile or "", password=PASSWORD)
+    login_as(reporter, client=buyer)
     url = f"/report?listing={phone.id}"
     buyer.post(
         url,

@@ -103,7 +103,7 @@ def test_demo_accounts_log_in_with_the_printed_passwords(
     app: Flask, runner: FlaskCliRunner
 ) -> None:
     runner.invoke(args=["seed-demo"])
-    from tests.conftest import AuthActions
+    from tests.support.auth import AuthActions
 
     client = app.test_client()
     _role, mobile, _name, _street, password, _org = ACCOUNTS[-1]

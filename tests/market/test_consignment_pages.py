@@ -18,12 +18,12 @@ from market.consignment.models import ConsignmentItem, Consignor, ShopProfile
 from market.listings.models import Listing
 from market.orgs.models import Organization
 from tests.builders import PASSWORD, app_session, make_user, picture
-from tests.conftest import AuthActions, csrf_token
 from tests.market.test_consignment_services import (
     staff_of_new_shop,
     take_in,
     take_in_with_code,
 )
+from tests.support.auth import AuthActions, csrf_token
 
 
 def pdf_text(body: bytes, tmp_path: Path) -> str:

@@ -29,8 +29,8 @@ from market.orgs.models import Organization, OrgKind
 from market.platforms import services
 from market.platforms.models import ApiCall, ApiKey, IdempotencyRecord
 from tests.builders import PASSWORD, app_session, make_organization, make_user
-from tests.conftest import AuthActions
 from tests.market.test_credit_ledger import hooked, sell
+from tests.support.auth import AuthActions
 
 SELLER = "p:" + hashlib.sha256(b"seller").hexdigest()
 SHOP = org_subject("91350100M000100Y43")

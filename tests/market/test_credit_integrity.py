@@ -26,12 +26,6 @@ CHECKPOINTS = "/api/v1/credit/checkpoints"
 CONSISTENCY = "/api/v1/credit/checkpoints/consistency"
 
 
-@pytest.fixture
-def ctx(app: Flask):  # type: ignore[no-untyped-def]
-    with app.app_context(), app_session(app) as session:
-        yield session
-
-
 def _sales(app: Flask, n: int) -> None:
     session = hooked(app)
     seller = make_user(session)
@@ -317,7 +311,7 @@ def test_the_public_checkpoint_page_shows_the_key_and_the_signed_heads(
     assert signed.head_hash in html and signed.signature in html
     fingerprint = "SHA256:" + hashlib.sha256(bytes.fromhex(signed.public_key)).hexdigest()
     assert fingerprint in html
-    from tests.conftest import csrf_token
+    from tests.support.auth import csrf_token
 
     client.post("/lang/en", data={"csrf_token": csrf_token(client)})
     english = client.get("/credit/checkpoints").get_data(as_text=True)

@@ -14,10 +14,10 @@ from market.credit import services as credit
 from market.i18n import COOKIE
 from market.orgs.models import Organization
 from market.trades.models import DomainEvent
-from tests.builders import PASSWORD, app_session, make_user
-from tests.conftest import AuthActions
+from tests.builders import app_session, make_user
 from tests.market.test_certificates import _register, _staff, _upload, signed
 from tests.market.test_credit_ledger import SHOP_USCC, hooked, sell
+from tests.support.auth import LoginAs
 
 
 def _seller_with_trades(app: Flask, trades: int = 2) -> int:
@@ -31,13 +31,13 @@ def _seller_with_trades(app: Flask, trades: int = 2) -> int:
 
 
 def test_my_credit_shows_the_grade_the_events_and_what_would_change(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, login_as: LoginAs
 ) -> None:
     seller_id = _seller_with_trades(app)
     with app_session(app) as session:
         seller = session.get(User, seller_id)
         assert seller is not None
-    AuthActions(client).login(identifier=seller.mobile or "", password=PASSWORD)
+    login_as(seller)
     page = client.get("/my/credit").get_data(as_text=True)
     assert 'data-testid="credit-grade">N<' in page
     assert "完成交易" in page and FORMULA_VERSION in page

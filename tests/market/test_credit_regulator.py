@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 from werkzeug.routing import AnyConverter, IntegerConverter
 from werkzeug.test import TestResponse
@@ -27,19 +26,12 @@ from market.db import utcnow
 from market.orgs.models import OrgKind
 from market.trades import services as trades
 from market.trades.models import Report
-from tests.builders import PASSWORD, app_session, make_listing, make_organization, make_user
-from tests.conftest import AuthActions, csrf_token
+from tests.builders import app_session, make_listing, make_organization, make_user
 from tests.market.test_credit_ledger import SHOP_USCC, sell
+from tests.support.auth import LoginAs, csrf_token
 
 REASON = "现场核查属实，证据充分"
 STATEMENT = "商品描述与实物一致，有照片为证。"
-
-
-@pytest.fixture
-def ctx(app: Flask) -> Iterator[Session]:
-    """A session of the test's own; no app context stays pushed, so each request has its own."""
-    with app_session(app) as session:
-        yield session
 
 
 def key(app: Flask) -> bytes:
@@ -99,15 +91,6 @@ def seq(session: Session) -> int:
     head = session.exec(select(CreditLedgerHead.seq)).one()
     session.commit()
     return head
-
-
-def login(client: FlaskClient, user: User) -> None:
-    identifier = user.mobile or ""
-    if (session := object_session(user)) is not None:
-        session.commit()  # a read above may have begun a transaction; SQLite would stay locked
-    client.post("/account/logout", data={"csrf_token": csrf_token(client, "/")})
-    response = AuthActions(client).login(identifier=identifier, password=PASSWORD)
-    assert response.status_code == 302
 
 
 def post(client: FlaskClient, path: str, **data: str) -> TestResponse:
@@ -173,7 +156,7 @@ def regulator_rules(app: Flask) -> list[tuple[str, str]]:
 
 
 def test_every_regulator_url_is_for_regulators_only(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
     rules = regulator_rules(app)
     assert len(rules) >= 15 and ("GET", "/regulator/") in rules
@@ -182,12 +165,12 @@ def test_every_regulator_url_is_for_regulators_only(
         assert response.status_code == 302, (method, url)
         assert response.headers["Location"].startswith("/account/login"), (method, url)
     for role in (Role.RESIDENT, Role.ADMIN):  # the marketplace's admins are not regulators
-        login(client, make_user(ctx, role=role))
+        login_as(make_user(session, role=role))
         for method, url in rules:
             response = post(client, url) if method == "POST" else client.get(url)
             assert response.status_code == 403, (role, method, url)
     for role in (Role.REGULATOR,):
-        login(client, make_user(ctx, role=role))
+        login_as(make_user(session, role=role))
         for method, url in rules:
             response = post(client, url) if method == "POST" else client.get(url)
             if method == "GET":
@@ -197,20 +180,20 @@ def test_every_regulator_url_is_for_regulators_only(
 
 
 def test_only_regulators_see_the_regulator_link(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    login(client, make_user(ctx))
+    login_as(make_user(session))
     assert 'data-testid="regulator-link"' not in text(client.get("/"))
-    login(client, make_user(ctx, role=Role.REGULATOR))
+    login_as(make_user(session, role=Role.REGULATOR))
     assert 'data-testid="regulator-link"' in text(client.get("/"))
 
 
 def test_a_subject_is_masked_until_opened_with_a_reason_and_the_reason_is_logged(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    seller = a_seller(app, ctx, display_name="王小明", identifier="13812345678")
-    regulator = make_user(ctx, role=Role.REGULATOR)
-    login(client, regulator)
+    seller = a_seller(app, session, display_name="王小明", identifier="13812345678")
+    regulator = make_user(session, role=Role.REGULATOR)
+    login_as(regulator)
     page = text(client.get("/regulator/search", query_string={"q": "13812345678"}))
     found = page.split('data-testid="search-results"')[1]  # the query itself is the page's
     assert "王**" in found and "138****5678" in found
@@ -227,33 +210,35 @@ def test_a_subject_is_masked_until_opened_with_a_reason_and_the_reason_is_logged
     refused = post(client, f"{url}/open", reason="看看")
     assert refused.status_code == 400
     assert "请填写理由（5至500个字符）。" in text(refused)
-    assert rows(ctx, select(CreditAccessLog)) == []
+    assert rows(session, select(CreditAccessLog)) == []
     assert "王小明" not in text(refused)
 
     assert post(client, f"{url}/open", reason="核查举报 2026-118 号").status_code == 302
-    log = one(ctx, select(CreditAccessLog))
+    log = one(session, select(CreditAccessLog))
     assert (log.regulator_user_id, log.subject, log.reason) == (
         regulator.id, subject, "核查举报 2026-118 号")
     opened = text(client.get(url))
     assert "王小明" in opened and "13812345678" in opened and "核查举报 2026-118 号" in opened
 
     log.at = utcnow() - timedelta(minutes=31)  # the opening lasts 30 minutes
-    ctx.add(log)
-    ctx.commit()
+    session.add(log)
+    session.commit()
     again = text(client.get(url))
     assert "王小明" not in again and "王**" in again
-    other = make_user(ctx, role=Role.REGULATOR)  # and is this regulator's alone
-    login(client, other)
+    other = make_user(session, role=Role.REGULATOR)  # and is this regulator's alone
+    login_as(other)
     assert "王小明" not in text(client.get(url))
 
 
 def test_search_finds_by_listing_id_name_organization_code_and_subject_ref(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    seller = make_user(ctx, display_name="赵掌柜")
-    listing = make_listing(ctx, seller)
-    shop = make_organization(ctx, name="鼓楼寄卖店", kind=OrgKind.CONSIGNMENT_SHOP, uscc=SHOP_USCC)
-    login(client, make_user(ctx, role=Role.REGULATOR))
+    seller = make_user(session, display_name="赵掌柜")
+    listing = make_listing(session, seller)
+    shop = make_organization(
+        session, name="鼓楼寄卖店", kind=OrgKind.CONSIGNMENT_SHOP, uscc=SHOP_USCC
+    )
+    login_as(make_user(session, role=Role.REGULATOR))
 
     def results(q: str) -> str:
         return text(client.get("/regulator/search", query_string={"q": q}))
@@ -273,14 +258,14 @@ def test_search_finds_by_listing_id_name_organization_code_and_subject_ref(
 
 @pytest.mark.parametrize("reason", ["", "   ", "太短了", "长" * 501])
 def test_a_decision_without_a_proper_reason_is_refused_and_writes_nothing(
-    app: Flask, client: FlaskClient, ctx: Session, reason: str
+    app: Flask, client: FlaskClient, session: Session, reason: str, login_as: LoginAs
 ) -> None:
-    seller = a_seller(app, ctx)
+    seller = a_seller(app, session)
     subject = subject_of(app, seller)
-    login(client, make_user(ctx, role=Role.REGULATOR))
+    login_as(make_user(session, role=Role.REGULATOR))
     assert open_pending(client, subject, evidence="case-0").status_code == 302
-    before = seq(ctx)
-    finding_id = pending_id(ctx, subject)
+    before = seq(session)
+    finding_id = pending_id(session, subject)
     for response in (
         open_pending(client, subject, reason=reason),
         post(client, f"/regulator/subjects/{subject}/confirm", event_id=finding_id, reason=reason),
@@ -288,25 +273,25 @@ def test_a_decision_without_a_proper_reason_is_refused_and_writes_nothing(
     ):
         assert response.status_code == 400
         assert "请填写理由（5至500个字符）。" in text(response)
-    assert seq(ctx) == before
-    assert len(rows(ctx, select(CreditCase))) == 1
-    assert grade(app, ctx, seller) == "A"
+    assert seq(session) == before
+    assert len(rows(session, select(CreditCase))) == 1
+    assert grade(app, session, seller) == "A"
 
 
 def test_finding_input_is_checked_before_anything_is_written(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    subject = subject_of(app, a_seller(app, ctx))
-    login(client, make_user(ctx, role=Role.REGULATOR))
-    before = seq(ctx)
+    subject = subject_of(app, a_seller(app, session))
+    login_as(make_user(session, role=Role.REGULATOR))
+    before = seq(session)
     assert "公示期须在3至12个月之间。" in text(open_pending(client, subject, months="13"))
     assert "请选择认定类别。" in text(open_pending(client, subject, category="rude"))
     assert "请填写案卷编号" in text(open_pending(client, subject, evidence=" "))
-    assert seq(ctx) == before
+    assert seq(session) == before
     # Whatever a regulator types as the document number stays out of the permanent chain.
     assert open_pending(client, subject, evidence="张三 13812345678").status_code == 302
-    with app_session(app) as session:
-        payloads = " ".join(session.exec(select(CreditLedgerEntry.payload)))
+    with app_session(app) as fresh:
+        payloads = " ".join(fresh.exec(select(CreditLedgerEntry.payload)))
     assert "13812345678" not in payloads and "张三" not in payloads
 
 
@@ -314,21 +299,21 @@ def test_finding_input_is_checked_before_anything_is_written(
 
 
 def test_confirming_a_finding_drops_an_a_seller_to_c(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    seller = a_seller(app, ctx)
+    seller = a_seller(app, session)
     subject = subject_of(app, seller)
-    assert grade(app, ctx, seller) == "A"
-    login(client, make_user(ctx, role=Role.REGULATOR))
+    assert grade(app, session, seller) == "A"
+    login_as(make_user(session, role=Role.REGULATOR))
     assert open_pending(client, subject).status_code == 302
-    assert grade(app, ctx, seller) == "A"  # a pending finding caps nothing
+    assert grade(app, session, seller) == "A"  # a pending finding caps nothing
     queue = text(client.get("/regulator/findings"))
     assert "货不对板" in queue and "市监罚字〔2026〕12号" in queue
-    finding_id = pending_id(ctx, subject)
+    finding_id = pending_id(session, subject)
     done = post(client, f"/regulator/subjects/{subject}/confirm", event_id=finding_id,
                 reason=REASON)
     assert done.status_code == 302
-    st = standing(ctx, subject)
+    st = standing(session, subject)
     assert st.result.grade == "C"
     [record] = st.result.records
     assert (record.status, record.tier, record.category) == ("active", "ordinary",
@@ -345,45 +330,45 @@ def test_confirming_a_finding_drops_an_a_seller_to_c(
 
 
 def test_voiding_a_pending_finding_keeps_the_grade_and_closes_the_case(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    seller = a_seller(app, ctx)
+    seller = a_seller(app, session)
     subject = subject_of(app, seller)
-    login(client, make_user(ctx, role=Role.REGULATOR))
+    login_as(make_user(session, role=Role.REGULATOR))
     open_pending(client, subject)
-    finding_id = pending_id(ctx, subject)
-    assert "pending_finding" in standing(ctx, subject).result.reasons
+    finding_id = pending_id(session, subject)
+    assert "pending_finding" in standing(session, subject).result.reasons
     response = post(client, f"/regulator/subjects/{subject}/void", event_id=finding_id,
                     reason="证据不足，撤销")
     assert response.status_code == 302
-    result = standing(ctx, subject).result
+    result = standing(session, subject).result
     assert result.grade == "A" and "pending_finding" not in result.reasons
     assert [r.status for r in result.records] == ["voided"]
-    case = one(ctx, select(CreditCase))
+    case = one(session, select(CreditCase))
     assert (case.status, case.decision, case.decision_reason) == ("closed", "voided",
                                                                   "证据不足，撤销")
 
 
 def test_a_partner_platforms_pending_finding_waits_in_the_queue(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    seller = a_seller(app, ctx)
+    seller = a_seller(app, session)
     subject = subject_of(app, seller)
     pushed = CreditEvent(subject=subject, kind="finding", weight=None, source="partner:7",
                          counterparty=None, occurred_at=utcnow() - timedelta(hours=2),
                          evidence="partner-case-99", event_id="partner:7:f99",
                          detail="tier=ordinary;status=pending;category=counterfeit;months=6")
-    credit.append_events(ctx, [(pushed, None)])
-    ctx.commit()
-    regulator = make_user(ctx, role=Role.REGULATOR)
-    login(client, regulator)
+    credit.append_events(session, [(pushed, None)])
+    session.commit()
+    regulator = make_user(session, role=Role.REGULATOR)
+    login_as(regulator)
     queue = text(client.get("/regulator/findings"))
     assert "partner-case-99" in queue and "假冒商品" in queue
     response = post(client, f"/regulator/subjects/{subject}/confirm", event_id="partner:7:f99",
                     reason=REASON, next="/regulator/findings")
     assert response.headers["Location"] == "/regulator/findings"
-    assert grade(app, ctx, seller) == "C"
-    case = one(ctx, select(CreditCase))
+    assert grade(app, session, seller) == "C"
+    case = one(session, select(CreditCase))
     assert (case.target_event_id, case.decision, case.closed_by_user_id) == (
         "partner:7:f99", "confirmed", regulator.id)
 
@@ -391,44 +376,47 @@ def test_a_partner_platforms_pending_finding_waits_in_the_queue(
 # -- appeals --------------------------------------------------------------------------------
 
 
-def test_an_appeal_is_accepted_within_15_days_and_refused_after(app: Flask, ctx: Session) -> None:
-    regulator = make_user(ctx, role=Role.REGULATOR)
-    seller = make_user(ctx)
+def test_an_appeal_is_accepted_within_15_days_and_refused_after(
+    app: Flask, session: Session
+) -> None:
+    regulator = make_user(session, role=Role.REGULATOR)
+    seller = make_user(session)
     t0 = utcnow() - timedelta(days=40)
-    late = confirmed(app, ctx, regulator, seller, at=t0, evidence="late")
-    before = seq(ctx)
+    late = confirmed(app, session, regulator, seller, at=t0, evidence="late")
+    before = seq(session)
     with pytest.raises(CaseConflict, match="已超过15天申诉期"):
-        cases.file_appeal(session=ctx, user=seller, key=key(app), finding_id=late,
+        cases.file_appeal(session=session, user=seller, key=key(app), finding_id=late,
                           statement=STATEMENT, now=t0 + timedelta(days=15, minutes=1))
-    ctx.rollback()
-    assert seq(ctx) == before
-    timely = confirmed(app, ctx, regulator, seller, at=t0 + timedelta(days=1), evidence="ok")
-    case = cases.file_appeal(session=ctx, user=seller, key=key(app), finding_id=timely,
+    session.rollback()
+    assert seq(session) == before
+    timely = confirmed(app, session, regulator, seller, at=t0 + timedelta(days=1), evidence="ok")
+    case = cases.file_appeal(session=session, user=seller, key=key(app), finding_id=timely,
                              statement=STATEMENT, now=t0 + timedelta(days=15))
     assert case.due_at == t0 + timedelta(days=30)
     assert case.target_event_id == timely and case.statement == STATEMENT
     with pytest.raises(CaseConflict, match="已申诉过"):
-        cases.file_appeal(session=ctx, user=seller, key=key(app), finding_id=timely,
+        cases.file_appeal(session=session, user=seller, key=key(app), finding_id=timely,
                           statement=STATEMENT, now=t0 + timedelta(days=15, hours=1))
-    ctx.rollback()
+    session.rollback()
     with pytest.raises(CaseError, match="10至1000"):
-        cases.file_appeal(session=ctx, user=seller, key=key(app), finding_id=late,
+        cases.file_appeal(session=session, user=seller, key=key(app), finding_id=late,
                           statement="冤枉", now=t0 + timedelta(days=2))
-    ctx.rollback()
-    entry = ctx.exec(select(CreditLedgerEntry).order_by(col(CreditLedgerEntry.seq).desc())).first()
+    session.rollback()
+    newest_first = select(CreditLedgerEntry).order_by(col(CreditLedgerEntry.seq).desc())
+    entry = session.exec(newest_first).first()
     assert entry is not None and entry.event_id == f"xunhuan:case{case.id}:appeal"
-    personal = ctx.get(CreditPersonal, entry.personal_ref or "")
+    personal = session.get(CreditPersonal, entry.personal_ref or "")
     assert personal is not None and personal.data == {"statement": STATEMENT}
 
 
 def test_an_appeal_shows_under_appeal_and_voiding_it_restores_the_grade(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    regulator = make_user(ctx, role=Role.REGULATOR)
-    seller = a_seller(app, ctx)
-    finding_id = confirmed(app, ctx, regulator, seller)
-    assert grade(app, ctx, seller) == "C"
-    login(client, seller)
+    regulator = make_user(session, role=Role.REGULATOR)
+    seller = a_seller(app, session)
+    finding_id = confirmed(app, session, regulator, seller)
+    assert grade(app, session, seller) == "C"
+    login_as(seller)
     mine = text(client.get("/my/credit"))
     assert "公示中" in mine and "申诉截止" in mine and "/my/credit/appeal?record=" in mine
     form_url = f"/my/credit/appeal?record={finding_id}"
@@ -442,35 +430,35 @@ def test_an_appeal_shows_under_appeal_and_voiding_it_restores_the_grade(
     assert "/my/credit/appeal?record=" not in mine  # one appeal per record
     second = post(client, "/my/credit/appeal", record=finding_id, statement=STATEMENT)
     assert second.status_code == 409 and "已申诉过" in text(second)
-    assert grade(app, ctx, seller) == "C"  # the record caps while under appeal
+    assert grade(app, session, seller) == "C"  # the record caps while under appeal
 
-    login(client, regulator)
+    login_as(regulator)
     queue = text(client.get("/regulator/appeals"))
     assert STATEMENT in queue and "剩余 14 天" in queue
-    case = one(ctx, select(CreditCase).where(CreditCase.kind == "appeal"))
+    case = one(session, select(CreditCase).where(CreditCase.kind == "appeal"))
     answer = post(client, f"/regulator/appeals/{case.id}", decision="voided",
                   reason="复查照片，描述属实")
     assert answer.status_code == 302
-    assert grade(app, ctx, seller) == "A"
+    assert grade(app, session, seller) == "A"
     assert "没有待答复的申诉" in text(client.get("/regulator/appeals"))
     # The superseded pending finding does not come back to the queue.
     assert "没有待确认的认定" in text(client.get("/regulator/findings"))
-    login(client, seller)
+    login_as(seller)
     mine = text(client.get("/my/credit"))
     assert "已撤销" in mine and "答复：撤销记录" in mine and "复查照片，描述属实" in mine
     assert 'data-testid="under-appeal"' not in mine and "待确认" not in mine
 
 
 def test_the_appeals_queue_shows_overdue_appeals_in_words(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    regulator = make_user(ctx, role=Role.REGULATOR)
-    seller = make_user(ctx)
+    regulator = make_user(session, role=Role.REGULATOR)
+    seller = make_user(session)
     t0 = utcnow() - timedelta(days=25)
-    finding_id = confirmed(app, ctx, regulator, seller, at=t0)
-    cases.file_appeal(session=ctx, user=seller, key=key(app), finding_id=finding_id,
+    finding_id = confirmed(app, session, regulator, seller, at=t0)
+    cases.file_appeal(session=session, user=seller, key=key(app), finding_id=finding_id,
                       statement=STATEMENT, now=t0 + timedelta(days=5, hours=1))
-    login(client, regulator)
+    login_as(regulator)
     assert "已逾期 5 天" in text(client.get("/regulator/appeals"))
     dashboard = text(client.get("/regulator/"))
     assert "已逾期 5 天" in dashboard and "<svg" in dashboard and "申诉 1" in dashboard
@@ -480,79 +468,79 @@ def test_the_appeals_queue_shows_overdue_appeals_in_words(
 
 
 def test_a_lost_unresolved_dispute_lowers_the_seller_and_the_shop(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    shop = make_organization(ctx, kind=OrgKind.CONSIGNMENT_SHOP, uscc=SHOP_USCC)
-    seller, buyer_user = make_user(ctx), make_user(ctx)
-    reservation = sell(ctx, seller, buyer_user, venue=f"shop:{shop.id}")
-    trades.open_dispute(session=ctx, reservation_id=reservation.id or 0, user=buyer_user,
+    shop = make_organization(session, kind=OrgKind.CONSIGNMENT_SHOP, uscc=SHOP_USCC)
+    seller, buyer_user = make_user(session), make_user(session)
+    reservation = sell(session, seller, buyer_user, venue=f"shop:{shop.id}")
+    trades.open_dispute(session=session, reservation_id=reservation.id or 0, user=buyer_user,
                         text="收到的相机镜头有霉斑，卖家不退。")
-    credit.deliver_all(session=ctx, key=key(app))
+    credit.deliver_all(session=session, key=key(app))
     subject = subject_of(app, seller)
-    before = standing(ctx, subject).result.score
-    regulator = make_user(ctx, role=Role.REGULATOR)
-    login(client, regulator)
+    before = standing(session, subject).result.score
+    regulator = make_user(session, role=Role.REGULATOR)
+    login_as(regulator)
     assert "镜头有霉斑" in text(client.get("/regulator/disputes"))
     url = f"/regulator/disputes/{reservation.id}"
     assert post(client, url, outcome="lost_unresolved", reason="").status_code == 400
     assert post(client, url, outcome="guilty", reason=REASON).status_code == 400
-    start = seq(ctx)
+    start = seq(session)
     assert post(client, url, outcome="lost_unresolved", reason=REASON).status_code == 302
-    assert seq(ctx) == start + 2  # the seller and the shop
-    assert standing(ctx, subject).result.score < before
-    shop_events = standing(ctx, org_subject(SHOP_USCC)).events.values()
+    assert seq(session) == start + 2  # the seller and the shop
+    assert standing(session, subject).result.score < before
+    shop_events = standing(session, org_subject(SHOP_USCC)).events.values()
     assert [e.detail for e in shop_events if e.kind == "dispute_outcome"] == ["lost_unresolved"]
     assert "没有待处理的纠纷" in text(client.get("/regulator/disputes"))
     again = post(client, url, outcome="won", reason=REASON)
     assert again.status_code == 409 and "该纠纷已有结论" in text(again)
-    assert seq(ctx) == start + 2
+    assert seq(session) == start + 2
 
 
 def test_repair_is_refused_before_the_minimum_period_and_granted_after(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    regulator = make_user(ctx, role=Role.REGULATOR)
-    seller = a_seller(app, ctx)
+    regulator = make_user(session, role=Role.REGULATOR)
+    seller = a_seller(app, session)
     t0 = utcnow() - timedelta(days=100)  # ordinary: repair from 3 months on
-    finding_id = confirmed(app, ctx, regulator, seller, at=t0)
-    before = seq(ctx)
+    finding_id = confirmed(app, session, regulator, seller, at=t0)
+    before = seq(session)
     with pytest.raises(CaseConflict, match="起才可申请信用修复"):
-        cases.request_repair(session=ctx, user=seller, key=key(app), finding_id=finding_id,
+        cases.request_repair(session=session, user=seller, key=key(app), finding_id=finding_id,
                              statement="已全额退款并改正了商品描述。", now=t0 + timedelta(days=60))
-    ctx.rollback()
-    assert rows(ctx, select(CreditCase).where(CreditCase.kind == "repair")) == []
-    login(client, seller)
+    session.rollback()
+    assert rows(session, select(CreditCase).where(CreditCase.kind == "repair")) == []
+    login_as(seller)
     mine = text(client.get("/my/credit"))
     assert "申请信用修复" in mine
     filed = post(client, "/my/credit/repair", record=finding_id,
                  statement="已全额退款并改正了商品描述。")
-    assert filed.status_code == 302 and seq(ctx) == before  # a request decides nothing
+    assert filed.status_code == 302 and seq(session) == before  # a request decides nothing
     assert "等待答复" in text(client.get("/my/credit"))
-    login(client, regulator)
-    case = one(ctx, select(CreditCase).where(CreditCase.kind == "repair"))
+    login_as(regulator)
+    case = one(session, select(CreditCase).where(CreditCase.kind == "repair"))
     assert "已全额退款并改正了商品描述。" in text(client.get("/regulator/repairs"))
     assert post(client, f"/regulator/repairs/{case.id}", decision="granted",
                 reason="整改到位，准予修复").status_code == 302
-    st = standing(ctx, subject_of(app, seller))
+    st = standing(session, subject_of(app, seller))
     assert [r.status for r in st.result.records] == ["repaired"]
     assert st.result.grade == "A"
-    login(client, seller)
+    login_as(seller)
     assert "答复：准予修复" in text(client.get("/my/credit"))
 
 
 def test_a_refused_repair_changes_nothing_but_is_answered(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    regulator = make_user(ctx, role=Role.REGULATOR)
-    seller = a_seller(app, ctx)
-    finding_id = confirmed(app, ctx, regulator, seller, at=utcnow() - timedelta(days=100))
-    case = cases.request_repair(session=ctx, user=seller, key=key(app), finding_id=finding_id,
+    regulator = make_user(session, role=Role.REGULATOR)
+    seller = a_seller(app, session)
+    finding_id = confirmed(app, session, regulator, seller, at=utcnow() - timedelta(days=100))
+    case = cases.request_repair(session=session, user=seller, key=key(app), finding_id=finding_id,
                                 statement="已全额退款并改正了商品描述。")
     with app.app_context():
-        cases.decide_repair(session=ctx, regulator=regulator, case_id=case.id or 0,
+        cases.decide_repair(session=session, regulator=regulator, case_id=case.id or 0,
                             decision="refused", reason="尚未退款，不予修复")
-    assert grade(app, ctx, seller) == "C"
-    login(client, seller)
+    assert grade(app, session, seller) == "C"
+    login_as(seller)
     mine = text(client.get("/my/credit"))
     assert "答复：不予修复" in mine and "尚未退款，不予修复" in mine
     assert "/my/credit/repair?record=" in mine  # may ask again
@@ -577,27 +565,27 @@ def held_seller(app: Flask, session: Session) -> User:
 
 @pytest.mark.parametrize(("decision", "after"), [("confirmed", "C"), ("rejected", "B")])
 def test_a_held_grade_waits_for_review_and_the_review_decides(
-    app: Flask, client: FlaskClient, ctx: Session, decision: str, after: str
+    app: Flask, client: FlaskClient, session: Session, decision: str, after: str, login_as: LoginAs
 ) -> None:
-    seller = held_seller(app, ctx)
+    seller = held_seller(app, session)
     subject = subject_of(app, seller)
-    result = standing(ctx, subject).result
+    result = standing(session, subject).result
     assert (result.grade, result.formula_grade) == ("B", "C")
-    login(client, make_user(ctx, role=Role.REGULATOR))
+    login_as(make_user(session, role=Role.REGULATOR))
     assert f"/regulator/subjects/{subject}" in text(client.get("/regulator/reviews"))
     page = text(client.get(f"/regulator/subjects/{subject}"))
     assert 'data-testid="held-grade"' in page
     response = post(client, f"/regulator/subjects/{subject}/review", decision=decision,
                     reason="核实三起纠纷均属实")
     assert response.status_code == 302
-    assert grade(app, ctx, seller) == after
+    assert grade(app, session, seller) == after
     assert "没有等待复核的等级" in text(client.get("/regulator/reviews"))
     # Either answer stands: a second regulator cannot override a rejection within the period.
-    login(client, make_user(ctx, role=Role.REGULATOR))
+    login_as(make_user(session, role=Role.REGULATOR))
     again = post(client, f"/regulator/subjects/{subject}/review", decision="confirmed",
                  reason="另一位监管人员想要改判")
     assert again.status_code == 409
-    assert grade(app, ctx, seller) == after
+    assert grade(app, session, seller) == after
 
 
 def _pending(subject: str, n: int, tier: str, evidence: str = "ORDER-1") -> CreditEvent:
@@ -608,63 +596,63 @@ def _pending(subject: str, n: int, tier: str, evidence: str = "ORDER-1") -> Cred
 
 
 def test_confirming_one_pending_finding_leaves_another_of_the_same_case_waiting(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    subject = subject_of(app, a_seller(app, ctx))
-    credit.append_events(ctx, [(_pending(subject, 1, "minor"), None),
+    subject = subject_of(app, a_seller(app, session))
+    credit.append_events(session, [(_pending(subject, 1, "minor"), None),
                                (_pending(subject, 2, "serious"), None)])
-    ctx.commit()
-    login(client, make_user(ctx, role=Role.REGULATOR))
+    session.commit()
+    login_as(make_user(session, role=Role.REGULATOR))
     post(client, f"/regulator/subjects/{subject}/confirm", event_id="partner:7:f1", reason=REASON)
-    records = {r.finding_id: r.status for r in standing(ctx, subject).result.records}
+    records = {r.finding_id: r.status for r in standing(session, subject).result.records}
     assert records["partner:7:f2"] == "pending"  # the serious one still waits for a decision
     assert "partner:7:f2" in text(client.get("/regulator/findings"))
 
 
 def test_a_regulator_cannot_decide_a_case_about_themselves(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    regulator = a_seller(app, ctx, role=Role.REGULATOR)
+    regulator = a_seller(app, session, role=Role.REGULATOR)
     subject = subject_of(app, regulator)
-    credit.append_events(ctx, [(_pending(subject, 1, "ordinary"), None)])
-    ctx.commit()
-    before = seq(ctx)
-    login(client, regulator)
+    credit.append_events(session, [(_pending(subject, 1, "ordinary"), None)])
+    session.commit()
+    before = seq(session)
+    login_as(regulator)
     refused = post(client, f"/regulator/subjects/{subject}/void", event_id="partner:7:f1",
                    reason=REASON)
     assert refused.status_code == 409 and "不能处理与本人有关的案件" in text(refused)
-    assert seq(ctx) == before
-    login(client, make_user(ctx, role=Role.REGULATOR))  # a colleague may
+    assert seq(session) == before
+    login_as(make_user(session, role=Role.REGULATOR))  # a colleague may
     assert post(client, f"/regulator/subjects/{subject}/void", event_id="partner:7:f1",
                 reason=REASON).status_code == 302
-    assert seq(ctx) == before + 1
+    assert seq(session) == before + 1
 
 
 def test_a_report_becomes_a_pending_finding_or_is_dismissed(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    seller, reporter = make_user(ctx), make_user(ctx)
-    listing = make_listing(ctx, seller)
+    seller, reporter = make_user(session), make_user(session)
+    listing = make_listing(session, seller)
     reports = [Report(reporter_id=reporter.id or 0, listing_id=listing.id, reason="counterfeit",
                       text=f"疑似假货{i}") for i in range(2)]
-    ctx.add_all(reports)
-    ctx.commit()
-    login(client, make_user(ctx, role=Role.REGULATOR))
+    session.add_all(reports)
+    session.commit()
+    login_as(make_user(session, role=Role.REGULATOR))
     assert "疑似假货0" in text(client.get("/regulator/reports"))
-    before = seq(ctx)
+    before = seq(session)
     response = post(client, f"/regulator/reports/{reports[0].id}/finding", tier="minor",
                     category="counterfeit", months="2", evidence=f"report:{reports[0].id}",
                     reason=REASON)
-    assert response.status_code == 302 and seq(ctx) == before + 1
+    assert response.status_code == 302 and seq(session) == before + 1
     assert post(client, f"/regulator/reports/{reports[1].id}/dismiss",
                 reason="").status_code == 400
     assert post(client, f"/regulator/reports/{reports[1].id}/dismiss",
                 reason="照片显示为正品").status_code == 302
-    assert seq(ctx) == before + 1  # a dismissal changes no one's credit
-    statuses = rows(ctx, select(Report.status).order_by(col(Report.id)))
+    assert seq(session) == before + 1  # a dismissal changes no one's credit
+    statuses = rows(session, select(Report.status).order_by(col(Report.id)))
     assert statuses == ["finding", "dismissed"]
-    pending = queues.pending_findings(ctx)
-    ctx.commit()
+    pending = queues.pending_findings(session)
+    session.commit()
     assert [(p.subject, p.record.category) for p in pending] == [
         (subject_of(app, seller), "counterfeit")]
     assert "没有待处理的举报" in text(client.get("/regulator/reports"))
@@ -674,44 +662,45 @@ def test_a_report_becomes_a_pending_finding_or_is_dismissed(
 
 
 def test_every_decision_is_one_entry_naming_the_regulator_and_the_reason(
-    app: Flask, ctx: Session
+    app: Flask, session: Session
 ) -> None:
-    regulator = make_user(ctx, role=Role.REGULATOR)
-    seller = a_seller(app, ctx)
-    held = held_seller(app, ctx)
+    regulator = make_user(session, role=Role.REGULATOR)
+    seller = a_seller(app, session)
+    held = held_seller(app, session)
     subject = subject_of(app, seller)
     t0 = utcnow() - timedelta(days=100)
-    reservation = sell(ctx, seller, make_user(ctx))
-    trades.open_dispute(session=ctx, reservation_id=reservation.id or 0, user=seller,
+    reservation = sell(session, seller, make_user(session))
+    trades.open_dispute(session=session, reservation_id=reservation.id or 0, user=seller,
                         text="买家未付款。")
 
     def decided(action: Callable[[str], object], reason: str) -> CreditEvent:
-        before = seq(ctx)
+        before = seq(session)
         with app.app_context():
             action(reason)
-        assert seq(ctx) == before + 1
-        entry = one(ctx, select(CreditLedgerEntry).where(CreditLedgerEntry.seq == before + 1))
+        assert seq(session) == before + 1
+        entry = one(session, select(CreditLedgerEntry).where(CreditLedgerEntry.seq == before + 1))
         event = CreditEvent.from_dict(json.loads(entry.payload)["event"])
         assert event.source == f"xunhuan/regulator/{regulator.id}"
-        personal = one(ctx, select(CreditPersonal).where(CreditPersonal.ref == entry.personal_ref))
+        by_ref = select(CreditPersonal).where(CreditPersonal.ref == entry.personal_ref)
+        personal = one(session, by_ref)
         assert {k: personal.data[k] for k in ("regulator_id", "reason")} == {
             "regulator_id": str(regulator.id), "reason": reason}
         assert reason not in entry.payload  # the why sits beside the chain, never in it
         return event
 
-    kw: dict[str, Any] = {"session": ctx, "regulator": regulator}
+    kw: dict[str, Any] = {"session": session, "regulator": regulator}
     opened = decided(lambda r: cases.open_finding(**kw, subject=subject, tier="ordinary",
                                               category="fraud", months=6, evidence="E-9",
                                               reason=r, now=t0), "立案理由一")
     confirm = decided(lambda r: cases.confirm_finding(**kw, subject=subject,
                                                       event_id=opened.event_id, reason=r, now=t0),
                       "确认理由二")
-    appeal = cases.file_appeal(session=ctx, user=seller, key=key(app),
+    appeal = cases.file_appeal(session=session, user=seller, key=key(app),
                                finding_id=confirm.event_id, statement=STATEMENT,
                                now=t0 + timedelta(days=3))
     decided(lambda r: cases.decide_appeal(**kw, case_id=appeal.id or 0, decision="upheld",
                                       reason=r, now=t0 + timedelta(days=4)), "维持理由三")
-    repair = cases.request_repair(session=ctx, user=seller, key=key(app),
+    repair = cases.request_repair(session=session, user=seller, key=key(app),
                                   finding_id=confirm.event_id, statement=STATEMENT)
     decided(lambda r: cases.decide_repair(**kw, case_id=repair.id or 0, decision="granted",
                                       reason=r), "修复理由四")
@@ -724,42 +713,42 @@ def test_every_decision_is_one_entry_naming_the_regulator_and_the_reason(
                                      reason=r), "复核理由七")
     decided(lambda r: cases.decide_dispute(**kw, reservation_id=reservation.id or 0,
                                        outcome="won", reason=r, key=key(app)), "纠纷理由八")
-    closed = rows(ctx, select(CreditCase).where(CreditCase.status == "closed"))
+    closed = rows(session, select(CreditCase).where(CreditCase.status == "closed"))
     assert all(c.closed_by_user_id == regulator.id and c.decision_event_id for c in closed)
     assert len(closed) == 6
-    assert credit.verify(session=ctx).ok
+    assert credit.verify(session=session).ok
 
 
 def test_forms_need_the_csrf_token_and_statements_are_escaped(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    regulator = make_user(ctx, role=Role.REGULATOR)
-    seller = a_seller(app, ctx)
-    finding_id = confirmed(app, ctx, regulator, seller)
-    login(client, seller)
+    regulator = make_user(session, role=Role.REGULATOR)
+    seller = a_seller(app, session)
+    finding_id = confirmed(app, session, regulator, seller)
+    login_as(seller)
     hostile = "<script>alert('x')</script> 描述属实，请复核"
     no_token = client.post("/my/credit/appeal", data={"record": finding_id, "statement": hostile})
     assert no_token.status_code == 400
-    assert rows(ctx, select(CreditCase).where(CreditCase.kind == "appeal")) == []
+    assert rows(session, select(CreditCase).where(CreditCase.kind == "appeal")) == []
     assert post(client, "/my/credit/appeal", record=finding_id,
                 statement=hostile).status_code == 302
-    login(client, regulator)
+    login_as(regulator)
     queue = text(client.get("/regulator/appeals"))
     assert "<script>alert" not in queue and "&lt;script&gt;alert" in queue
-    before = seq(ctx)
-    case = one(ctx, select(CreditCase).where(CreditCase.kind == "appeal"))
+    before = seq(session)
+    case = one(session, select(CreditCase).where(CreditCase.kind == "appeal"))
     refused = client.post(f"/regulator/appeals/{case.id}",
                           data={"decision": "voided", "reason": REASON})
-    assert refused.status_code == 400 and seq(ctx) == before
+    assert refused.status_code == 400 and seq(session) == before
 
 
 def test_an_organizations_page_shows_its_registration_and_its_address_once_opened(
-    app: Flask, client: FlaskClient, ctx: Session
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    make_organization(ctx, name="鼓楼寄卖店", kind=OrgKind.CONSIGNMENT_SHOP, uscc=SHOP_USCC,
+    make_organization(session, name="鼓楼寄卖店", kind=OrgKind.CONSIGNMENT_SHOP, uscc=SHOP_USCC,
                       address="鼓楼街道1号")
-    make_organization(ctx, name="鼓楼旧书角", kind=OrgKind.SCHOOL)  # no code: no subject
-    login(client, make_user(ctx, role=Role.REGULATOR))
+    make_organization(session, name="鼓楼旧书角", kind=OrgKind.SCHOOL)  # no code: no subject
+    login_as(make_user(session, role=Role.REGULATOR))
     found = text(client.get("/regulator/search", query_string={"q": "鼓楼"}))
     assert "鼓楼寄卖店" in found and "鼓楼旧书角" in found and "没有信用主体" in found
     url = f"/regulator/subjects/{org_subject(SHOP_USCC)}"

@@ -23,12 +23,6 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 SELLER = "p:" + "a" * 64
 
 
-@pytest.fixture
-def ctx(app: Flask):  # type: ignore[no-untyped-def]
-    with app.app_context(), app_session(app) as session:
-        yield session
-
-
 def buyer(i: int) -> str:
     return "p:" + hashlib.sha256(f"buyer-{i}".encode()).hexdigest()
 

@@ -20,9 +20,9 @@ from market.listings.errors import ListingError
 from market.listings.models import Listing
 from market.listings.services import ListingInput
 from market.trades import services as trades
-from tests.builders import PASSWORD, make_listing, make_user, picture
-from tests.conftest import AuthActions, csrf_token
+from tests.builders import make_listing, make_user, picture
 from tests.market.test_certificates import public_pem, signed
+from tests.support.auth import LoginAs, csrf_token
 
 ANSWERS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "electronics": (
@@ -210,11 +210,11 @@ def test_bad_reasons_get_a_clear_message_and_change_nothing(
 
 
 def test_bad_reasons_are_answered_in_english_on_the_english_form(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, login_as: LoginAs
 ) -> None:
     with app.test_request_context():
         user = make_user(get_session())
-    AuthActions(client).login(identifier=user.mobile or "", password=PASSWORD)
+    login_as(user)
     client.set_cookie("lang", "en")
     path = "/listings/new/其他"
     condition, _ = ANSWERS["general"]
@@ -410,14 +410,14 @@ def test_listings_published_before_the_gate_are_held_back_as_drafts(
 
 
 def test_the_edit_and_renew_pages_put_the_refusal_at_the_top_of_the_form(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, login_as: LoginAs
 ) -> None:
     with app.test_request_context():
         session = get_session()
         seller = make_user(session)
         live = create(app, session, seller, item("宜家 书桌", "家具", description=""))
         draft = create(app, session, seller, item(), publish=False)
-    AuthActions(client).login(identifier=seller.mobile or "", password=PASSWORD)
+    login_as(seller)
     renew = client.post(f"/listings/{draft.id}/renew",
                         data={"csrf_token": csrf_token(client, f"/listings/{draft.id}")})
     assert renew.headers["Location"] == f"/listings/{draft.id}/edit?refused=1"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -24,26 +23,12 @@ from market.fleamarkets.services import DayInput
 from market.listings.models import Listing
 from market.notifications import Notification
 from market.trades.models import Reservation
-from tests.builders import PASSWORD, app_session, make_listing, make_user
-from tests.conftest import AuthActions, csrf_token
+from tests.builders import app_session, make_listing, make_user
+from tests.support.auth import AuthActions, LoginAs, csrf_token
 
 APPROVE = ApplicationStatus.APPROVED
 WAITLIST = ApplicationStatus.WAITLISTED
 REJECT = ApplicationStatus.REJECTED
-
-
-@pytest.fixture
-def ctx(app: Flask) -> Iterator[Session]:
-    with app.app_context(), app_session(app) as session:
-        yield session
-
-
-@pytest.fixture
-def db(app: Flask) -> Iterator[Session]:
-    """A session outside any app context, for tests that also make requests: the test
-    client then opens (and closes) its own request session instead of sharing ours."""
-    with app_session(app) as session:
-        yield session
 
 
 def _input(market_date: date | None = None, **overrides: Any) -> DayInput:
@@ -617,30 +602,30 @@ def test_a_listing_shows_its_stall_until_the_day_closes(app: Flask, ctx: Session
 
 
 def test_after_the_day_the_page_keeps_the_history_and_listings_stay_ordinary(
-    app: Flask, db: Session, client: FlaskClient
+    app: Flask, session: Session, client: FlaskClient
 ) -> None:
-    organizer = _organizer(db)
-    day, before = _past_day(db, organizer)
-    user, listing_id = _resident_with_listing(db, title="旧书架 三层")
-    a = _apply(app, db, user, day, [listing_id], now=before)
+    organizer = _organizer(session)
+    day, before = _past_day(session, organizer)
+    user, listing_id = _resident_with_listing(session, title="旧书架 三层")
+    a = _apply(app, session, user, day, [listing_id], now=before)
     applications.decide(
-        session=db, user=organizer, application_id=a.id or 0, decision=APPROVE, now=before
+        session=session, user=organizer, application_id=a.id or 0, decision=APPROVE, now=before
     )
     page = client.get(f"/markets/{day.id}").get_data(as_text=True)
     assert "本场市集已结束" in page and "旧书架 三层" in page
     assert "申请摊位" not in page
     detail = client.get(f"/listings/{listing_id}").get_data(as_text=True)
     assert "旧书架 三层" in detail and "号摊位" not in detail
-    assert day not in queries.upcoming(session=db)
+    assert day not in queries.upcoming(session=session)
     # Nothing about the listing itself changed: still on sale, still its own venue.
-    db.expire_all()
-    listing = db.get(Listing, listing_id)
+    session.expire_all()
+    listing = session.get(Listing, listing_id)
     assert listing and listing.status == "active" and listing.venue == "online"
     # And once over, the holder can no longer cancel or be checked in.
     with app.app_context(), pytest.raises(Conflict):
-        applications.cancel_application(session=db, user=user, application_id=a.id or 0)
+        applications.cancel_application(session=session, user=user, application_id=a.id or 0)
     with app.app_context(), pytest.raises(Conflict):
-        applications.check_in(session=db, user=organizer, application_id=a.id or 0)
+        applications.check_in(session=session, user=organizer, application_id=a.id or 0)
 
 
 def test_check_in_on_the_day_and_the_report_counts_that_days_trades(
@@ -694,26 +679,21 @@ def test_check_in_on_the_day_and_the_report_counts_that_days_trades(
 # --- pages and access -----------------------------------------------------------------------
 
 
-def _login(client: FlaskClient, user: User) -> None:
-    response = AuthActions(client).login(identifier=user.mobile or "", password=PASSWORD)
-    assert response.status_code == 302
-
-
 def test_residents_and_other_organizers_get_403_on_organizer_pages(
-    app: Flask, db: Session, client: FlaskClient
+    app: Flask, session: Session, client: FlaskClient, login_as: LoginAs, auth: AuthActions
 ) -> None:
-    organizer = _organizer(db)
-    day = _day(db, organizer)
-    user, listing_id = _resident_with_listing(db)
-    a = _apply(app, db, user, day, [listing_id])
+    organizer = _organizer(session)
+    day = _day(session, organizer)
+    user, listing_id = _resident_with_listing(session)
+    a = _apply(app, session, user, day, [listing_id])
     paths = [
         f"/organize/markets/{day.id}",
         f"/organize/markets/{day.id}/edit",
         f"/organize/markets/{day.id}/checkin",
         f"/organize/markets/{day.id}/report",
     ]
-    for intruder in (user, _organizer(db)):
-        _login(client, intruder)
+    for intruder in (user, _organizer(session)):
+        login_as(intruder)
         for path in paths:
             assert client.get(path).status_code == 403, (intruder.role, path)
         token = csrf_token(client, "/markets")
@@ -723,18 +703,18 @@ def test_residents_and_other_organizers_get_403_on_organizer_pages(
                 data={"csrf_token": token, "decision": "approve"},
             )
             assert response.status_code == 403, (intruder.role, action)
-        AuthActions(client).logout()
-    assert db.get(StallApplication, a.id).status == "pending"  # type: ignore[union-attr]
-    _login(client, user)
+        auth.logout()
+    assert session.get(StallApplication, a.id).status == "pending"  # type: ignore[union-attr]
+    login_as(user)
     assert client.get("/organize/markets").status_code == 403
     assert client.get("/organize/markets/new").status_code == 403
 
 
 def test_the_organizer_creates_a_day_through_the_form_and_bad_input_changes_nothing(
-    app: Flask, db: Session, client: FlaskClient
+    app: Flask, session: Session, client: FlaskClient, login_as: LoginAs
 ) -> None:
-    organizer = _organizer(db)
-    _login(client, organizer)
+    organizer = _organizer(session)
+    login_as(organizer)
     when = china_today(utcnow()) + timedelta(days=9)
     form = {
         "csrf_token": csrf_token(client, "/organize/markets/new"),
@@ -754,30 +734,32 @@ def test_the_organizer_creates_a_day_through_the_form_and_bad_input_changes_noth
     bad = client.post("/organize/markets/new", data=form)
     assert bad.status_code == 400
     assert "收市时间须晚于开市时间" in bad.get_data(as_text=True)
-    assert _count(db, MarketDay) == 0
-    db.rollback()  # end the read: SQLite's BEGIN IMMEDIATE would hold the write lock
+    assert _count(session, MarketDay) == 0
+    session.rollback()  # end the read: SQLite's BEGIN IMMEDIATE would hold the write lock
     good = client.post("/organize/markets/new", data={**form, "closes": "12:30"})
     assert good.status_code == 302
-    day = db.exec(select(MarketDay)).one()
+    day = session.exec(select(MarketDay)).one()
     assert (day.stalls, day.fee_fen, day.min_grade, day.street) == (40, 500, "N", "华苑")
     assert day.organization_id == organizer.organization_id
-    db.rollback()
+    session.rollback()
     listing_page = client.get("/markets").get_data(as_text=True)
     assert "华苑社区跳蚤市场" in listing_page and "09:00–12:30" in listing_page
 
 
 def test_the_public_page_lists_stalls_with_masked_holders_and_searches_within(
-    app: Flask, db: Session, client: FlaskClient
+    app: Flask, session: Session, client: FlaskClient
 ) -> None:
-    organizer = _organizer(db)
-    day = _day(db, organizer)
-    lamp_owner = make_user(db, display_name="钱多多")
-    lamp = make_listing(db, lamp_owner, title="蓝色台灯", description="LED 护眼").id or 0
-    shelf_owner = make_user(db, display_name="孙小美")
-    shelf = make_listing(db, shelf_owner, title="旧书架", description="三层 100% 实木").id or 0
+    organizer = _organizer(session)
+    day = _day(session, organizer)
+    lamp_owner = make_user(session, display_name="钱多多")
+    lamp = make_listing(session, lamp_owner, title="蓝色台灯", description="LED 护眼").id or 0
+    shelf_owner = make_user(session, display_name="孙小美")
+    shelf = make_listing(session, shelf_owner, title="旧书架", description="三层 100% 实木").id or 0
     for owner, listing_id in ((lamp_owner, lamp), (shelf_owner, shelf)):
-        a = _apply(app, db, owner, day, [listing_id])
-        applications.decide(session=db, user=organizer, application_id=a.id or 0, decision=APPROVE)
+        a = _apply(app, session, owner, day, [listing_id])
+        applications.decide(
+            session=session, user=organizer, application_id=a.id or 0, decision=APPROVE
+        )
     page = client.get(f"/markets/{day.id}").get_data(as_text=True)
     assert "蓝色台灯" in page and "旧书架" in page
     assert "钱*" in page and "钱多多" not in page and "孙小美" not in page
@@ -794,12 +776,14 @@ def test_the_public_page_lists_stalls_with_masked_holders_and_searches_within(
     assert "第 1 号摊位" in detail and "长虹公园周末跳蚤市场" in detail
 
 
-def test_a_resident_applies_through_the_page(app: Flask, db: Session, client: FlaskClient) -> None:
-    day = _day(db, _organizer(db))
+def test_a_resident_applies_through_the_page(
+    app: Flask, session: Session, client: FlaskClient, login_as: LoginAs
+) -> None:
+    day = _day(session, _organizer(session))
     path = f"/markets/{day.id}"  # read now: after a rollback `day` would reload (and lock)
-    user, listing_id = _resident_with_listing(db, title="儿童自行车")
-    stranger_listing = make_listing(db, make_user(db)).id or 0
-    _login(client, user)
+    user, listing_id = _resident_with_listing(session, title="儿童自行车")
+    stranger_listing = make_listing(session, make_user(session)).id or 0
+    login_as(user)
     form_page = client.get(f"{path}/apply").get_data(as_text=True)
     assert "儿童自行车" in form_page
     token = csrf_token(client, f"{path}/apply")
@@ -808,23 +792,25 @@ def test_a_resident_applies_through_the_page(app: Flask, db: Session, client: Fl
     )
     assert refused.status_code == 400
     assert "只能选择您自己正在出售的物品" in refused.get_data(as_text=True)
-    assert _count(db, StallApplication) == 0
-    db.rollback()  # end the read: SQLite's BEGIN IMMEDIATE would hold the write lock
+    assert _count(session, StallApplication) == 0
+    session.rollback()  # end the read: SQLite's BEGIN IMMEDIATE would hold the write lock
     ok = client.post(f"{path}/apply", data={"csrf_token": token, "listings": [str(listing_id)]})
     assert ok.status_code == 302
     assert "待审核" in client.get(path).get_data(as_text=True)
 
 
-def test_a_draft_day_is_hidden_from_the_public(db: Session, client: FlaskClient) -> None:
-    day = _day(db, _organizer(db), status="draft")
+def test_a_draft_day_is_hidden_from_the_public(session: Session, client: FlaskClient) -> None:
+    day = _day(session, _organizer(session), status="draft")
     assert client.get(f"/markets/{day.id}").status_code == 404
     assert "长虹公园周末跳蚤市场" not in client.get("/markets").get_data(as_text=True)
 
 
-def test_the_report_page_draws_the_numbers(db: Session, client: FlaskClient) -> None:
-    organizer = _organizer(db)
-    day = _day(db, organizer)
-    _login(client, organizer)
+def test_the_report_page_draws_the_numbers(
+    session: Session, client: FlaskClient, login_as: LoginAs
+) -> None:
+    organizer = _organizer(session)
+    day = _day(session, organizer)
+    login_as(organizer)
     page = client.get(f"/organize/markets/{day.id}/report").get_data(as_text=True)
     assert 'data-testid="report-chart"' in page and "<svg" in page
     assert 'data-testid="report-approved">0<' in page

@@ -16,8 +16,8 @@ from market.listings.errors import ListingError
 from market.listings.grading import NEW, WORKS, Checklist, Disclosure, GradingError, checklist_for
 from market.listings.models import Listing
 from market.listings.services import ListingInput, create_listing, validate
-from tests.builders import PASSWORD, app_session, make_user, picture
-from tests.conftest import AuthActions, csrf_token
+from tests.builders import app_session, make_user, picture
+from tests.support.auth import LoginAs, csrf_token
 
 PHONE = "电子产品/手机"
 CLEAN: dict[str, tuple[dict[str, str], dict[str, Any]]] = {  # A+ answers and facts per family
@@ -252,16 +252,10 @@ def _post(client: FlaskClient, form: dict[str, str], action: str, path: str = GA
     return client.post(path, data=data, content_type="multipart/form-data")
 
 
-def _login(app: Flask, client: FlaskClient) -> None:
-    with app.app_context(), app_session(app) as session:
-        user = make_user(session)
-    AuthActions(client).login(identifier=user.mobile or "", password=PASSWORD)
-
-
 def test_the_preview_shows_the_grade_and_what_capped_it_and_saves_nothing(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, login_as: LoginAs
 ) -> None:
-    _login(app, client)
+    login_as()
     page = _post(client, TESTERS_FORM, "preview").get_data(as_text=True)
     assert "成色 F" in page and "激活锁未关闭" in page and "关闭查找我的 iPhone" in page
     unlocked = {**TESTERS_FORM, "d_activation_lock_off": "yes"}
@@ -274,9 +268,9 @@ def test_the_preview_shows_the_grade_and_what_capped_it_and_saves_nothing(
 
 
 def test_a_locked_phone_is_refused_with_how_to_unlock_and_nothing_is_saved(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, login_as: LoginAs
 ) -> None:
-    _login(app, client)
+    login_as()
     response = _post(client, TESTERS_FORM, "publish")
     assert response.status_code == 400
     assert "设置 › Apple ID › 查找 › 关闭查找我的 iPhone" in response.get_data(as_text=True)
@@ -284,8 +278,10 @@ def test_a_locked_phone_is_refused_with_how_to_unlock_and_nothing_is_saved(
         assert session.exec(select(Listing)).all() == []
 
 
-def test_the_listing_page_says_why_it_has_its_grade(app: Flask, client: FlaskClient) -> None:
-    _login(app, client)
+def test_the_listing_page_says_why_it_has_its_grade(
+    app: Flask, client: FlaskClient, login_as: LoginAs
+) -> None:
+    login_as()
     response = _post(client, {**TESTERS_FORM, "d_activation_lock_off": "yes"}, "publish")
     assert response.status_code == 302
     with app_session(app) as session:
@@ -299,9 +295,9 @@ def test_the_listing_page_says_why_it_has_its_grade(app: Flask, client: FlaskCli
 
 @pytest.mark.parametrize("battery", ["150", "-5", "八十", "abc"])
 def test_a_bad_battery_percent_gets_a_message_and_changes_nothing(
-    app: Flask, client: FlaskClient, battery: str
+    app: Flask, client: FlaskClient, battery: str, login_as: LoginAs
 ) -> None:
-    _login(app, client)
+    login_as()
     good = {**TESTERS_FORM, "d_activation_lock_off": "yes", "d_battery_percent": "91",
             "d_repairs": "无"}
     assert _post(client, good, "draft").status_code == 302

@@ -12,7 +12,7 @@ from sqlmodel import select
 from market import ROOT
 from market.accounts.models import User
 from tests.builders import app_session
-from tests.conftest import AuthActions, csrf_token
+from tests.support.auth import AuthActions, csrf_token
 
 
 def test_chinese_is_the_default(client: FlaskClient) -> None:
@@ -53,9 +53,9 @@ def test_a_logged_in_user_keeps_the_language_on_another_device(
     assert '<html lang="en">' in other.get("/").get_data(as_text=True)
 
 
-def test_validation_messages_are_translated(client: FlaskClient) -> None:
+def test_validation_messages_are_translated(client: FlaskClient, auth: AuthActions) -> None:
     client.set_cookie("lang", "en")
-    response = AuthActions(client).register(identifier="123")
+    response = auth.register(identifier="123")
     assert "Enter an 11-digit mobile number or a valid e-mail address." in response.get_data(
         as_text=True
     )

@@ -30,8 +30,8 @@ from market.search.indexing import documents
 from market.trades import reports
 from market.trades import services as trades
 from market.trades.models import Reservation
-from tests.builders import PASSWORD, app_session, make_listing, make_user
-from tests.conftest import AuthActions
+from tests.builders import app_session, make_listing, make_user
+from tests.support.auth import AuthActions
 
 MOBILE = "13987654321"
 REPORTED = "13987650000"  # typed by the buyer into a report
@@ -106,7 +106,7 @@ def world(app: Flask) -> dict[str, Any]:
 def _client(app: Flask, user: User | None) -> FlaskClient:
     client = app.test_client()
     if user is not None:
-        response = AuthActions(client).login(identifier=user.mobile or "", password=PASSWORD)
+        response = AuthActions(client).login_user(user)
         assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
     return client
 

@@ -15,7 +15,7 @@ from market.listings.catalog import Grade
 from market.listings.grading import checklist_for
 from market.listings.models import Listing, ListingPhoto
 from tests.builders import FURNITURE_FORM, PASSWORD, app_session, make_listing, make_user, picture
-from tests.conftest import AuthActions, csrf_token
+from tests.support.auth import AuthActions, LoginAs, csrf_token
 
 NEW_DESK = "/listings/new/家具"
 
@@ -28,15 +28,10 @@ def _post_listing(
     return client.post(NEW_DESK, data=data, content_type="multipart/form-data")
 
 
-def _login(app: Flask, client: FlaskClient) -> int:
-    with app.app_context(), app_session(app) as session:
-        user = make_user(session)
-    AuthActions(client).login(identifier=user.mobile or "", password=PASSWORD)
-    return user.id or 0
-
-
-def test_a_resident_publishes_a_listing_with_two_photos(app: Flask, client: FlaskClient) -> None:
-    owner = _login(app, client)
+def test_a_resident_publishes_a_listing_with_two_photos(
+    app: Flask, client: FlaskClient, login_as: LoginAs
+) -> None:
+    owner = login_as().id or 0
     response = _post_listing(client, FURNITURE_FORM)
     assert response.status_code == 302
     with app_session(app) as session:
@@ -72,9 +67,9 @@ def test_the_grade_follows_the_checklist_and_knock_outs_cap_it() -> None:
 
 
 def test_a_missing_disclosure_is_refused_and_nothing_is_saved(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, login_as: LoginAs
 ) -> None:
-    _login(app, client)
+    login_as()
     form = {k: v for k, v in FURNITURE_FORM.items() if k != "d_dimensions"}
     response = _post_listing(client, form)
     assert response.status_code == 400
@@ -95,9 +90,9 @@ def test_a_missing_disclosure_is_refused_and_nothing_is_saved(
     ],
 )
 def test_bad_listing_input_gets_a_message_and_changes_nothing(
-    app: Flask, client: FlaskClient, change: dict[str, str], message: str
+    app: Flask, client: FlaskClient, change: dict[str, str], message: str, login_as: LoginAs
 ) -> None:
-    _login(app, client)
+    login_as()
     response = _post_listing(client, {**FURNITURE_FORM, **change})
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
@@ -106,9 +101,9 @@ def test_bad_listing_input_gets_a_message_and_changes_nothing(
 
 
 def test_a_listing_needs_a_photo_to_be_published_but_not_to_be_a_draft(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, login_as: LoginAs
 ) -> None:
-    _login(app, client)
+    login_as()
     refused = _post_listing(client, FURNITURE_FORM, photos=0)
     assert refused.status_code == 400 and "发布前请至少上传一张照片。" in refused.get_data(
         as_text=True
@@ -119,8 +114,10 @@ def test_a_listing_needs_a_photo_to_be_published_but_not_to_be_a_draft(
         assert session.exec(select(Listing.status)).one() == "draft"
 
 
-def test_a_file_that_is_not_a_picture_is_refused(app: Flask, client: FlaskClient) -> None:
-    _login(app, client)
+def test_a_file_that_is_not_a_picture_is_refused(
+    app: Flask, client: FlaskClient, login_as: LoginAs
+) -> None:
+    login_as()
     data: dict[str, object] = {
         **FURNITURE_FORM,
         "csrf_token": csrf_token(client, NEW_DESK),
@@ -133,8 +130,8 @@ def test_a_file_that_is_not_a_picture_is_refused(app: Flask, client: FlaskClient
         assert session.exec(select(Listing)).all() == []
 
 
-def test_stored_photos_carry_no_exif(app: Flask, client: FlaskClient) -> None:
-    _login(app, client)
+def test_stored_photos_carry_no_exif(app: Flask, client: FlaskClient, login_as: LoginAs) -> None:
+    login_as()
     img = Image.new("RGB", (800, 600), (10, 120, 200))
     exif = Image.Exif()
     exif[0x010F] = "Camera Maker"
@@ -157,8 +154,10 @@ def test_stored_photos_carry_no_exif(app: Flask, client: FlaskClient) -> None:
         assert not stored.getexif() and "exif" not in stored.info
 
 
-def test_user_html_in_a_title_is_shown_escaped(app: Flask, client: FlaskClient) -> None:
-    _login(app, client)
+def test_user_html_in_a_title_is_shown_escaped(
+    app: Flask, client: FlaskClient, login_as: LoginAs
+) -> None:
+    login_as()
     _post_listing(client, {**FURNITURE_FORM, "title": "<script>alert(1)</script>书桌"})
     with app_session(app) as session:
         listing_id = session.exec(select(Listing.id)).one()
@@ -167,10 +166,10 @@ def test_user_html_in_a_title_is_shown_escaped(app: Flask, client: FlaskClient) 
     assert "&lt;script&gt;alert(1)&lt;/script&gt;书桌" in page
 
 
-def test_only_the_owner_edits(app: Flask, client: FlaskClient) -> None:
+def test_only_the_owner_edits(app: Flask, client: FlaskClient, login_as: LoginAs) -> None:
     with app.app_context(), app_session(app) as session:
         listing = make_listing(session, make_user(session))
-    _login(app, client)
+    login_as()
     assert client.get(f"/listings/{listing.id}/edit").status_code == 403
     token = csrf_token(client, "/")
     response = client.post(f"/listings/{listing.id}/withdraw", data={"csrf_token": token})
@@ -179,8 +178,10 @@ def test_only_the_owner_edits(app: Flask, client: FlaskClient) -> None:
         assert session.get(Listing, listing.id).status == "active"  # type: ignore[union-attr]
 
 
-def test_a_reserved_listing_only_takes_a_new_description(app: Flask, client: FlaskClient) -> None:
-    owner = _login(app, client)
+def test_a_reserved_listing_only_takes_a_new_description(
+    app: Flask, client: FlaskClient, login_as: LoginAs
+) -> None:
+    owner = login_as().id or 0
     _post_listing(client, FURNITURE_FORM)
     with app.app_context(), app_session(app) as session:
         listing = session.exec(select(Listing)).one()
@@ -201,8 +202,10 @@ def test_a_reserved_listing_only_takes_a_new_description(app: Flask, client: Fla
     assert (saved.description, saved.title) == ("已约好周六交接。", "宜家 书桌 120x60")
 
 
-def test_a_withdrawn_listing_is_hidden_from_others(app: Flask, client: FlaskClient) -> None:
-    _login(app, client)
+def test_a_withdrawn_listing_is_hidden_from_others(
+    app: Flask, client: FlaskClient, login_as: LoginAs
+) -> None:
+    login_as()
     _post_listing(client, FURNITURE_FORM)
     with app_session(app) as session:
         listing_id = session.exec(select(Listing.id)).one()
@@ -238,8 +241,10 @@ def test_the_expire_command_expires_due_listings(app: Flask) -> None:
         assert session.get(Listing, fresh.id).status == "active"  # type: ignore[union-attr]
 
 
-def test_infinite_or_not_a_number_prices_are_refused(app: Flask, client: FlaskClient) -> None:
-    _login(app, client)
+def test_infinite_or_not_a_number_prices_are_refused(
+    app: Flask, client: FlaskClient, login_as: LoginAs
+) -> None:
+    login_as()
     for price in ("Infinity", "sNaN", "NaN", "-Infinity"):
         response = _post_listing(client, {**FURNITURE_FORM, "price": price})
         assert response.status_code == 400, price
@@ -248,9 +253,9 @@ def test_infinite_or_not_a_number_prices_are_refused(app: Flask, client: FlaskCl
 
 
 def test_my_listings_page_shows_my_overdue_listings_expired_and_stores_nothing(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, login_as: LoginAs
 ) -> None:
-    me = _login(app, client)
+    me = login_as().id or 0
     with app.app_context(), app_session(app) as session:
         from market.accounts.models import User
 
@@ -263,7 +268,7 @@ def test_my_listings_page_shows_my_overdue_listings_expired_and_stores_nothing(
 
 
 def test_a_resident_cannot_put_a_shop_or_school_name_on_a_listing(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, login_as: LoginAs
 ) -> None:
     """A stranger's item must not wear a shop's or a school's name and grade."""
     from market.orgs.models import OrgKind
@@ -273,7 +278,7 @@ def test_a_resident_cannot_put_a_shop_or_school_name_on_a_listing(
         shop = make_organization(session, kind=OrgKind.CONSIGNMENT_SHOP)
         school = make_organization(session, kind=OrgKind.SCHOOL)
         venues = [f"shop:{shop.id}", f"school:{school.id}"]
-    _login(app, client)
+    login_as()
     assert "shop:" not in client.get(NEW_DESK).get_data(as_text=True)  # not even offered
     for venue in venues:
         response = _post_listing(client, {**FURNITURE_FORM, "venue": venue})
@@ -330,7 +335,7 @@ def test_a_registered_lock_refuses_every_owner_action_and_changes_nothing(app: F
 
 
 def test_the_owner_of_a_locked_listing_is_told_where_to_manage_it(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, auth: AuthActions
 ) -> None:
     from market.listings.participants import Participant, register
 
@@ -342,7 +347,7 @@ def test_the_owner_of_a_locked_listing_is_told_where_to_manage_it(
     def counter_only(_session: object, listing: Listing) -> str | None:
         return "寄卖品请在柜台管理。" if listing.id == locked else None
 
-    AuthActions(client).login(identifier=mobile, password=PASSWORD)
+    auth.login(identifier=mobile, password=PASSWORD)
     page = client.get(f"/listings/{locked}").get_data(as_text=True)
     assert "/withdraw" in page and "managed-elsewhere" not in page
     register(app, Participant(name="counter-only", lock=counter_only))

@@ -9,7 +9,7 @@ from sqlmodel import select
 from market.trades import services as trades
 from market.trades.models import Message
 from tests.builders import PASSWORD, app_session, make_listing, make_user
-from tests.conftest import AuthActions, csrf_token
+from tests.support.auth import AuthActions, csrf_token
 
 TEXT = "周六下午来拿吧，我的手机 139 8765 4321"
 

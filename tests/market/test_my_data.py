@@ -19,7 +19,7 @@ from market.listings.models import Listing, ListingPhoto
 from market.notifications.models import Notification
 from market.trades.models import Message, Rating, Report, Reservation
 from tests.builders import PASSWORD, app_session, make_listing, make_user
-from tests.conftest import AuthActions, csrf_token
+from tests.support.auth import AuthActions, csrf_token
 
 
 @dataclass

@@ -12,7 +12,7 @@ from market.i18n import COOKIE
 from market.notifications import N_, notify
 from market.notifications.models import Notification
 from tests.builders import PASSWORD, app_session, make_user
-from tests.conftest import AuthActions, csrf_token
+from tests.support.auth import AuthActions, csrf_token
 
 STALL = N_("您已获得%(market)s的摊位。")
 UNREAD = N_("%(n)d 条未读消息")  # a msgid the English catalogue already translates
@@ -29,10 +29,10 @@ def _two_users(app: Flask) -> tuple[str, str]:
 
 
 def test_the_reader_sees_only_their_own_escaped_and_the_header_counts_them(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, auth: AuthActions
 ) -> None:
     reader, _other = _two_users(app)
-    AuthActions(client).login(identifier=reader, password=PASSWORD)
+    auth.login(identifier=reader, password=PASSWORD)
     home = client.get("/").get_data(as_text=True)
     assert 'aria-label="1 条未读通知"' in home
     page = client.get("/notifications").get_data(as_text=True)
@@ -47,23 +47,25 @@ def test_the_reader_sees_only_their_own_escaped_and_the_header_counts_them(
 
 
 def test_a_message_is_shown_in_the_language_chosen_when_it_is_read(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, auth: AuthActions
 ) -> None:
     reader, _other = _two_users(app)
     with app_session(app) as session:
         user = session.exec(select(User).where(User.mobile == reader)).one()
         notify(session, user_id=user.id or 0, message=UNREAD, params={"n": 3})
         session.commit()
-    AuthActions(client).login(identifier=reader, password=PASSWORD)
+    auth.login(identifier=reader, password=PASSWORD)
     assert "3 条未读消息" in client.get("/notifications").get_data(as_text=True)
     client.set_cookie(COOKIE, "en")
     assert "3 unread messages" in client.get("/notifications").get_data(as_text=True)
 
 
-def test_marking_read_needs_a_login_and_csrf(app: Flask, client: FlaskClient) -> None:
+def test_marking_read_needs_a_login_and_csrf(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
     assert client.get("/notifications").status_code == 302
     reader, _other = _two_users(app)
-    AuthActions(client).login(identifier=reader, password=PASSWORD)
+    auth.login(identifier=reader, password=PASSWORD)
     assert client.post("/notifications/read").status_code == 400
 
 

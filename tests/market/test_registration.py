@@ -15,7 +15,7 @@ from market.accounts.consent import PRIVACY_NOTICE_VERSION
 from market.accounts.models import PendingRegistration, User
 from market.db import utcnow
 from tests.builders import app_session, make_user
-from tests.conftest import AuthActions, csrf_token
+from tests.support.auth import AuthActions, csrf_token
 from tests.support.sms import codes
 
 
@@ -240,11 +240,10 @@ def test_a_configured_sender_gets_the_code(database_url: str, tmp_path: Path) ->
 
 
 def test_a_person_who_agreed_to_an_older_notice_is_asked_again_at_login(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, auth: AuthActions
 ) -> None:
     with app_session(app) as session:
         user = make_user(session, identifier="13600000009", consent_version="2025-01-01")
-    auth = AuthActions(client)
     response = client.post("/account/login?next=/my/listings", data={
         "csrf_token": csrf_token(client), "identifier": "13600000009",
         "password": "builder-pass-1"})

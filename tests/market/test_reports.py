@@ -7,16 +7,18 @@ from flask.testing import FlaskClient
 from sqlmodel import select
 
 from market.trades.models import Report
-from tests.builders import PASSWORD, app_session, make_listing, make_user, picture
-from tests.conftest import AuthActions, csrf_token
+from tests.builders import app_session, make_listing, make_user, picture
+from tests.support.auth import LoginAs, csrf_token
 
 
-def test_a_resident_reports_a_listing_with_a_photo(app: Flask, client: FlaskClient) -> None:
+def test_a_resident_reports_a_listing_with_a_photo(
+    app: Flask, client: FlaskClient, login_as: LoginAs
+) -> None:
     with app.app_context(), app_session(app) as session:
         seller = make_user(session)
         listing = make_listing(session, seller, category="电子产品/手机")
         reporter = make_user(session)
-    AuthActions(client).login(identifier=reporter.mobile or "", password=PASSWORD)
+    login_as(reporter)
     url = f"/report?listing={listing.id}"
     response = client.post(
         url,
@@ -40,12 +42,12 @@ def test_a_resident_reports_a_listing_with_a_photo(app: Flask, client: FlaskClie
 
 
 def test_a_report_without_text_is_refused_and_stores_nothing(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, login_as: LoginAs
 ) -> None:
     with app.app_context(), app_session(app) as session:
         target = make_user(session)
         reporter = make_user(session)
-    AuthActions(client).login(identifier=reporter.mobile or "", password=PASSWORD)
+    login_as(reporter)
     url = f"/report?user={target.id}"
     response = client.post(url, data={"csrf_token": csrf_token(client, url), "reason": "fraud"})
     assert response.status_code == 400 and "请说明情况。" in response.get_data(as_text=True)

@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from market.accounts.models import User
 from tests.builders import app_session
+from tests.support.auth import AuthActions
 
 
 def test_a_form_without_its_csrf_token_is_rejected_and_changes_nothing(
@@ -34,18 +35,14 @@ def test_a_forged_csrf_token_is_rejected(client: FlaskClient) -> None:
     assert 'lang="zh-Hans"' in client.get("/").get_data(as_text=True)
 
 
-def test_user_text_is_escaped(app: Flask, client: FlaskClient) -> None:
-    from tests.conftest import AuthActions
-
-    AuthActions(client).register(display_name="<script>alert(1)</script>")
+def test_user_text_is_escaped(app: Flask, client: FlaskClient, auth: AuthActions) -> None:
+    auth.register(display_name="<script>alert(1)</script>")
     html = client.get("/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_session_cookie_is_http_only_and_same_site(client: FlaskClient) -> None:
-    from tests.conftest import AuthActions
-
-    response = AuthActions(client).register()
+def test_session_cookie_is_http_only_and_same_site(client: FlaskClient, auth: AuthActions) -> None:
+    response = auth.register()
     cookie = next(v for v in response.headers.getlist("Set-Cookie") if v.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

@@ -14,7 +14,7 @@ from market.accounts.sessions import mask_ip
 from market.accounts.web_sessions import REMEMBER_COOKIE
 from market.db import utcnow
 from tests.builders import app_session
-from tests.conftest import AuthActions, csrf_token
+from tests.support.auth import AuthActions, csrf_token
 
 
 def _copy(source: FlaskClient, app: Flask, *names: str) -> FlaskClient:
@@ -174,8 +174,10 @@ def test_ending_one_session_from_the_sessions_page_refuses_its_cookie(
     assert client.get("/my/listings").status_code == 200
 
 
-def test_nobody_ends_another_persons_session(app: Flask, client: FlaskClient) -> None:
-    AuthActions(client).register()
+def test_nobody_ends_another_persons_session(
+    app: Flask, client: FlaskClient, auth: AuthActions
+) -> None:
+    auth.register()
     other = app.test_client()
     AuthActions(other).register(identifier="13700000001", display_name="李四")
     theirs = _sessions(app)[1]

@@ -16,12 +16,6 @@ from market.trades.models import DomainEvent, Reservation
 from tests.builders import app_session, make_listing, make_user
 
 
-@pytest.fixture
-def ctx(app: Flask):  # type: ignore[no-untyped-def]
-    with app.app_context(), app_session(app) as session:
-        yield session
-
-
 def _people(session: Session) -> tuple[User, User, User]:
     return make_user(session), make_user(session), make_user(session)
 

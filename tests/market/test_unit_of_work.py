@@ -27,7 +27,7 @@ from market.orgs.models import Organization
 from market.platforms.services import create_platform
 from market.trades.models import DomainEvent, Reservation
 from tests.builders import make_listing, make_user
-from tests.conftest import AuthActions
+from tests.support.auth import AuthActions
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 # Writes a GET makes on purpose, and why:

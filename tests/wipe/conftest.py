@@ -1,4 +1,7 @@
-"""Fixtures for the wipe agent: real loop devices over sparse files, always detached again."""
+"""Fixtures for the wipe agent: mounts, a small tmpfs, ext4 with markers, a station, the CLI.
+
+The loop devices and the tools that read them are in `tests/support/devices.py`.
+"""
 
 from __future__ import annotations
 
@@ -11,61 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.devices import REPO, detach_under, run
 from tests.support.requirements import need
 from wipe.keys import init_station_key
-
-MIB = 1 << 20
-REPO = Path(__file__).resolve().parents[2]
-
-
-def run(*argv: str) -> str:
-    """Run a system tool, fail the test on error, and return its output."""
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, f"{' '.join(argv)}: {done.stderr}"
-    return done.stdout.strip()
-
-
-def read_raw(device: str) -> bytes:
-    """Read a whole device with dd and O_DIRECT, past every cache: the second tool's view."""
-    done = subprocess.run(["dd", f"if={device}", "iflag=direct", "bs=1M", "status=none"],
-                          capture_output=True, check=True)
-    return done.stdout
-
-
-def _detach_under(directory: Path) -> None:
-    listing = subprocess.run(["losetup", "-n", "-O", "NAME,BACK-FILE", "-l"],
-                             capture_output=True, text=True, check=False).stdout
-    for line in listing.splitlines():
-        name, _, backing = line.strip().partition(" ")
-        if backing.strip().startswith(str(directory)):
-            subprocess.run(["losetup", "-d", name], check=False)
-
-
-@pytest.fixture
-def loop_device(tmp_path: Path) -> Iterator[Callable[..., str]]:
-    """Attach loop devices over sparse files: `loop_device(size_mib, extra_bytes=0, ...)`."""
-    need(os.geteuid() == 0 and bool(shutil.which("losetup")), "root and losetup",
-         "run the tests as root")
-    attached: list[str] = []
-
-    def attach(size_mib: float, *, extra_bytes: int = 0, read_only: bool = False,
-               partitions: bool = False, backing: Path | None = None) -> str:
-        path = backing or tmp_path / f"disk{len(attached)}.img"
-        if backing is None:  # a given backing (a prepared image or a device) is used as it is
-            with open(path, "wb") as image:
-                image.truncate(int(size_mib * MIB) + extra_bytes)
-        argv = ["losetup", "-f", "--show", *(["-r"] if read_only else []),
-                *(["-P"] if partitions else []), str(path)]
-        device = run(*argv)
-        attached.append(device)
-        return device
-
-    try:
-        yield attach
-    finally:
-        for device in reversed(attached):
-            subprocess.run(["umount", "-q", device], check=False, capture_output=True)
-            subprocess.run(["losetup", "-d", device], check=False)
 
 
 @pytest.fixture
@@ -104,7 +55,7 @@ def small_tmpfs(tmp_path: Path) -> Iterator[Callable[[int], Path]]:
         yield make
     finally:
         for target in reversed(made):
-            _detach_under(target)
+            detach_under(target)
             subprocess.run(["umount", str(target)], check=False)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.wipe.report_builder import make_report
+from tests.support.erasure import make_report
 from wipe.certificate import (
     SCHEMA,
     TOOL_NAME,

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.wipe.conftest import MIB, REPO, read_raw, run
+from tests.support.devices import MIB, REPO, read_raw, run
 from wipe.certificate import verify_certificate
 from wipe.devices import Device, probe
 from wipe.engine import ErrorRange, PassResult

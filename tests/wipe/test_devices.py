@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.wipe.conftest import MIB, run
+from tests.support.devices import MIB, run
 from wipe.cli import main
 from wipe.devices import list_devices, probe
 from wipe.errors import DeviceNotFound, DeviceRefused

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from tests.wipe.conftest import MIB, read_raw, run
+from tests.support.devices import MIB, read_raw, run
 from wipe.engine import Target, write_pass
 from wipe.errors import DeviceRefused, PatternError
 from wipe.patterns import ONE, RANDOM, ZERO, Filler, parse_pattern

@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.erasure import CERT_ID, make_certificate
 from tests.support.requirements import need
-from tests.wipe.report_builder import CERT_ID, make_certificate
 from wipe.certificate import (
     CertificateInvalid,
     canonical_bytes,

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.wipe.report_builder import make_report
+from tests.support.erasure import make_certificate, make_report
 from wipe.certificate import sign_certificate
 from wipe.cli_certs import sync
 from wipe.issue import issue_certificate
@@ -91,13 +91,8 @@ def signer(tmp_path: Path) -> Any:
     counter = iter(range(100))
 
     def make(**overrides: Any) -> dict[str, Any]:
-        cert = make_report(**overrides)
-        cert.update(
-            certificate_id=f"00000000-0000-4000-8000-{next(counter):012d}",
-            schema="xunhuan.wipe-certificate/1",
-            tool={"name": "xunhuan-wipe-agent", "version": "0.1.0"},
-            host="station-1",
-        )
+        cert_id = f"00000000-0000-4000-8000-{next(counter):012d}"
+        cert = make_certificate(certificate_id=cert_id, host="station-1", **overrides)
         return sign_certificate(cert, key)
 
     return make

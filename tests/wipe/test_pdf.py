@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.support.erasure import CERT_ID, HOST, make_certificate
 from tests.support.requirements import need
-from tests.wipe.report_builder import CERT_ID, HOST, make_certificate
 from wipe import pdf
 from wipe.certificate import sign_certificate
 from wipe.pdf import PdfFontMissing, render_certificate_pdf, verification_url
