@@ -8,17 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market.accounts import services, sessions, web_sessions
-from market.accounts.blueprint import attach, bp, status_of
+from market.accounts.blueprint import bp
 from market.accounts.errors import AccountError
 from market.accounts.forms import PasswordForm, ProfileForm
-from market.accounts.models import User
 from market.db import get_session
 from market.security import login_required
-
-
-def _me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
+from market.web import attach, me, render_form
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -29,7 +24,7 @@ def profile() -> ResponseReturnValue:
         try:
             services.update_profile(
                 session=get_session(),
-                user=_me(),
+                user=me(),
                 display_name=form.display_name.data or "",
                 home_street=form.home_street.data or None,
             )
@@ -38,7 +33,7 @@ def profile() -> ResponseReturnValue:
         else:
             flash(_("资料已保存。"), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form), status_of(form)
+    return render_form("accounts/profile.html", form)
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -49,7 +44,7 @@ def password() -> ResponseReturnValue:
         try:
             ended = services.change_password(
                 session=get_session(),
-                user=_me(),
+                user=me(),
                 current=form.current.data or "",
                 new=form.password.data or "",
                 keep_session_id=web_sessions.current_session_id(),
@@ -59,7 +54,7 @@ def password() -> ResponseReturnValue:
         else:
             flash(_("密码已修改，其他 %(n)d 个设备上的登录已结束。", n=ended), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/password.html", form=form), status_of(form)
+    return render_form("accounts/password.html", form)
 
 
 @bp.get("/sessions")
@@ -67,7 +62,7 @@ def password() -> ResponseReturnValue:
 def session_list() -> ResponseReturnValue:
     rows = [
         (row, sessions.device_label(row.user_agent) or _("未知设备"))
-        for row in sessions.live_sessions(session=get_session(), user_id=_me().id or 0)
+        for row in sessions.live_sessions(session=get_session(), user_id=me().id or 0)
     ]
     return render_template(
         "accounts/sessions.html", rows=rows, current_id=web_sessions.current_session_id()
@@ -79,7 +74,7 @@ def session_list() -> ResponseReturnValue:
 def end_session(session_id: int) -> ResponseReturnValue:
     if session_id == web_sessions.current_session_id():
         return logout_here()
-    if sessions.end_one(session=get_session(), user_id=_me().id or 0, session_id=session_id):
+    if sessions.end_one(session=get_session(), user_id=me().id or 0, session_id=session_id):
         flash(_("该设备上的登录已结束。"), "success")
     else:
         flash(_("没有找到这个登录，可能已经结束。"), "error")
@@ -97,7 +92,7 @@ def logout_here() -> ResponseReturnValue:
 def end_other_sessions() -> ResponseReturnValue:
     db = get_session()
     ended = sessions.end_all(
-        session=db, user_id=_me().id or 0, keep=web_sessions.current_session_id()
+        session=db, user_id=me().id or 0, keep=web_sessions.current_session_id()
     )
     db.commit()
     flash(_("已结束其他 %(n)d 个设备上的登录。", n=ended), "success")

@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from market.accounts import registration, services, web_sessions
 from market.accounts import settings_views as _settings_routes  # noqa: F401  (its routes join `bp`)
-from market.accounts.blueprint import attach, bp, status_of
+from market.accounts.blueprint import bp
 from market.accounts.consent import PRIVACY_NOTICE_VERSION, needs_consent
 from market.accounts.errors import AccountError
 from market.accounts.forms import ConsentForm, LoginForm, RegisterForm, VerifyForm
@@ -27,6 +27,7 @@ from market.db import get_session
 from market.extensions import limiter
 from market.i18n import safe_next
 from market.privacy import mask_mobile
+from market.web import attach, me, render_form
 
 PENDING_KEY = "pending_registration"
 
@@ -76,7 +77,7 @@ def register() -> ResponseReturnValue:
             session[PENDING_KEY] = pending.id
             flash(_("验证码已发送，请查收。"), "info")
             return redirect(url_for("accounts.verify"))
-    return render_template("accounts/register.html", form=form), status_of(form)
+    return render_form("accounts/register.html", form)
 
 
 def _pending() -> PendingRegistration | None:
@@ -106,7 +107,7 @@ def verify() -> ResponseReturnValue:
             return redirect(url_for("main.index"))
     shown = mask_mobile(pending.identifier) if pending.identifier_kind == "mobile" else (
         pending.identifier)
-    return render_template("accounts/verify.html", form=form, to=shown), status_of(form)
+    return render_form("accounts/verify.html", form, to=shown)
 
 
 @bp.post("/verify/resend")
@@ -149,7 +150,7 @@ def login() -> ResponseReturnValue:
             if needs_consent(user):
                 return redirect(url_for("accounts.consent", next=target))
             return redirect(target)
-    return render_template("accounts/login.html", form=form), status_of(form)
+    return render_form("accounts/login.html", form)
 
 
 @bp.post("/logout")
@@ -170,13 +171,13 @@ def consent() -> ResponseReturnValue:
     if form.validate_on_submit():
         services.record_consent(
             session=get_session(),
-            user=current_user._get_current_object(),  # type: ignore[attr-defined]
+            user=me(),
             version=PRIVACY_NOTICE_VERSION,
         )
         flash(_("感谢您的同意。"), "success")
         return redirect(target)
-    return render_template(
-        "accounts/consent.html", form=form, version=PRIVACY_NOTICE_VERSION,
+    return render_form(
+        "accounts/consent.html", form, version=PRIVACY_NOTICE_VERSION,
         earlier=current_user.consent_version,
-    ), status_of(form)
+    )
 

@@ -14,6 +14,7 @@ from market.orgs import services as orgs
 from market.orgs.errors import OrganizationError
 from market.orgs.models import OrgKind
 from market.security import requires_role
+from market.web import refused, render_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -34,13 +35,12 @@ def organizations() -> ResponseReturnValue:
                 uscc=form.uscc.data or None,
             )
         except OrganizationError as error:
-            getattr(form, error.field or "name").errors.append(error.message)
+            refused(form, error, default="name")
         else:
             flash(_("已添加机构：%(name)s", name=org.name), "success")
             return redirect(url_for("admin.organizations"))
-    status = 400 if form.errors else 200
     rows = orgs.list_organizations(session=session)
-    return render_template("admin/organizations.html", form=form, organizations=rows), status
+    return render_form("admin/organizations.html", form, organizations=rows)
 
 
 @bp.get("/users")

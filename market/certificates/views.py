@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from market.accounts.models import Role, User
+from market.accounts.models import Role
 from market.certificates import services
 from market.certificates.errors import CertificateRejected
 from market.certificates.forms import StationKeyForm
@@ -16,21 +15,18 @@ from market.db import get_session
 from market.extensions import csrf
 from market.orgs.models import Organization
 from market.security import requires_role
+from market.web import get_or_404, me, refused, render_form
 
 bp = Blueprint("certificates", __name__)
 
-
-def _me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
 
 
 @bp.route("/shop/settings", methods=["GET", "POST"])
 @requires_role(Role.SHOP_STAFF)
 def shop_settings() -> ResponseReturnValue:
     session = get_session()
-    me = _me()
-    if me.organization_id is None:
+    user = me()
+    if user.organization_id is None:
         abort(403)
     form = StationKeyForm()
     new_token = None
@@ -38,30 +34,28 @@ def shop_settings() -> ResponseReturnValue:
         try:
             station, new_token = services.register_station_key(
                 session=session,
-                user=me,
+                user=user,
                 label=form.label.data or "",
                 public_key_pem=form.public_key_pem.data or "",
             )
         except CertificateRejected as error:
-            session.rollback()
-            form.public_key_pem.errors = [str(error.message)]
+            refused(form, error, default="public_key_pem")
         else:
             form = StationKeyForm(formdata=None)
             flash(_("已登记工作站：%(label)s", label=station.label), "success")
-    status = 400 if form.errors else 200
-    return render_template(
+    return render_form(
         "shop/settings.html",
-        form=form,
+        form,
         new_token=new_token,
-        shop=session.get(Organization, me.organization_id),
-        stations=services.station_keys(session=session, organization_id=me.organization_id),
-    ), status
+        shop=session.get(Organization, user.organization_id),
+        stations=services.station_keys(session=session, organization_id=user.organization_id),
+    )
 
 
 @bp.post("/shop/settings/keys/<int:station_id>/revoke")
 @requires_role(Role.SHOP_STAFF)
 def revoke(station_id: int) -> ResponseReturnValue:
-    station = services.revoke_station_key(session=get_session(), user=_me(), station_id=station_id)
+    station = services.revoke_station_key(session=get_session(), user=me(), station_id=station_id)
     flash(_("已吊销：%(label)s", label=station.label), "info")
     return redirect(url_for("certificates.shop_settings"))
 
@@ -94,9 +88,7 @@ def upload() -> ResponseReturnValue:
 
 def _load(certificate_id: str) -> tuple[WipeCertificate, dict[str, object]]:
     session = get_session()
-    certificate = session.get(WipeCertificate, certificate_id.lower())
-    if certificate is None:
-        abort(404)
+    certificate = get_or_404(WipeCertificate, certificate_id.lower())
     shop = session.get(Organization, certificate.organization_id)
     view = services.public_view(
         certificate,

@@ -15,7 +15,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from credit.errors import InvalidSubject
 from credit.events import DISPUTE_OUTCOMES, TIER_MONTHS, check_subject
@@ -30,6 +29,7 @@ from market.listings.models import Listing
 from market.security import requires_role
 from market.trades.forms import REPORT_LABELS
 from market.trades.models import Reservation
+from market.web import get_or_404, me
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
 regulator_only = requires_role(Role.REGULATOR, admit_admin=False)
@@ -58,10 +58,6 @@ MATCH_LABELS = {
     "uscc": _l("统一社会信用代码"),
 }
 
-
-def _me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
 
 
 def _key() -> bytes:
@@ -128,7 +124,7 @@ def _subject_page(subject: str, status: int = 200) -> ResponseReturnValue:
         abort(404)
     session = get_session()
     st = services.standing(session=session, subject=subject)
-    access = cases.access_open(session=session, regulator=_me(), subject=subject)
+    access = cases.access_open(session=session, regulator=me(), subject=subject)
     return _render(
         "subject.html",
         status,
@@ -158,7 +154,7 @@ def _to_subject(subject: str) -> str:
 @regulator_only
 def open_subject(subject: str) -> ResponseReturnValue:
     return _decide(
-        lambda: cases.open_subject(session=get_session(), regulator=_me(), subject=subject,
+        lambda: cases.open_subject(session=get_session(), regulator=me(), subject=subject,
                                    reason=_form("reason")),
         _("已记录查阅理由；30分钟内可查看完整信息。"),
         _to_subject(subject),
@@ -171,7 +167,7 @@ def open_subject(subject: str) -> ResponseReturnValue:
 def open_finding(subject: str) -> ResponseReturnValue:
     return _decide(
         lambda: cases.open_finding(
-            session=get_session(), regulator=_me(), subject=subject, tier=_form("tier"),
+            session=get_session(), regulator=me(), subject=subject, tier=_form("tier"),
             category=_form("category"), months=_form("months"), evidence=_form("evidence"),
             reason=_form("reason"),
         ),
@@ -186,7 +182,7 @@ def open_finding(subject: str) -> ResponseReturnValue:
 def decide_finding(subject: str, action: str) -> ResponseReturnValue:
     decide = cases.confirm_finding if action == "confirm" else cases.void_finding
     return _decide(
-        lambda: decide(session=get_session(), regulator=_me(), subject=subject,
+        lambda: decide(session=get_session(), regulator=me(), subject=subject,
                        event_id=_form("event_id") or "", reason=_form("reason")),
         _("认定已确认。") if action == "confirm" else _("认定已撤销。"),
         _to_subject(subject),
@@ -198,7 +194,7 @@ def decide_finding(subject: str, action: str) -> ResponseReturnValue:
 @regulator_only
 def review(subject: str) -> ResponseReturnValue:
     return _decide(
-        lambda: cases.review_grade(session=get_session(), regulator=_me(), subject=subject,
+        lambda: cases.review_grade(session=get_session(), regulator=me(), subject=subject,
                                    decision=_form("decision"), reason=_form("reason")),
         _("等级复核已记录。"),
         _to_subject(subject),
@@ -238,7 +234,7 @@ def appeals() -> ResponseReturnValue:
 @regulator_only
 def answer_appeal(case_id: int) -> ResponseReturnValue:
     return _decide(
-        lambda: cases.decide_appeal(session=get_session(), regulator=_me(), case_id=case_id,
+        lambda: cases.decide_appeal(session=get_session(), regulator=me(), case_id=case_id,
                                     decision=_form("decision"), reason=_form("reason")),
         _("已答复申诉：%(d)s。", d=DECISION_LABELS.get(_form("decision") or "", "")),
         url_for("regulator.appeals"),
@@ -256,7 +252,7 @@ def repairs() -> ResponseReturnValue:
 @regulator_only
 def answer_repair(case_id: int) -> ResponseReturnValue:
     return _decide(
-        lambda: cases.decide_repair(session=get_session(), regulator=_me(), case_id=case_id,
+        lambda: cases.decide_repair(session=get_session(), regulator=me(), case_id=case_id,
                                     decision=_form("decision"), reason=_form("reason")),
         _("已答复修复申请：%(d)s。", d=DECISION_LABELS.get(_form("decision") or "", "")),
         url_for("regulator.repairs"),
@@ -284,11 +280,10 @@ def disputes() -> ResponseReturnValue:
 @bp.post("/disputes/<int:reservation_id>")
 @regulator_only
 def decide_dispute(reservation_id: int) -> ResponseReturnValue:
-    if get_session().get(Reservation, reservation_id) is None:
-        abort(404)
+    get_or_404(Reservation, reservation_id)
     return _decide(
         lambda: cases.decide_dispute(
-            session=get_session(), regulator=_me(), reservation_id=reservation_id,
+            session=get_session(), regulator=me(), reservation_id=reservation_id,
             outcome=_form("outcome"), reason=_form("reason"), key=_key(),
         ),
         _("纠纷已有结论。"),
@@ -328,7 +323,7 @@ def decide_report(report_id: int, action: str) -> ResponseReturnValue:
     if action == "finding":
         return _decide(
             lambda: cases.finding_from_report(
-                session=session, regulator=_me(), report_id=report_id, tier=_form("tier"),
+                session=session, regulator=me(), report_id=report_id, tier=_form("tier"),
                 category=_form("category"), months=_form("months"),
                 evidence=_form("evidence"), reason=_form("reason"), key=_key(),
             ),
@@ -337,7 +332,7 @@ def decide_report(report_id: int, action: str) -> ResponseReturnValue:
             _reports_page,
         )
     return _decide(
-        lambda: cases.dismiss_report(session=session, regulator=_me(), report_id=report_id,
+        lambda: cases.dismiss_report(session=session, regulator=me(), report_id=report_id,
                                      reason=_form("reason"), key=_key()),
         _("举报已不予处理。"),
         url_for("regulator.reports"),

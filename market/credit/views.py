@@ -12,13 +12,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlmodel import Session
 
-from market.accounts.models import User
 from market.credit import cases, queues, services
 from market.credit.checkpoints import published, station_public_key
 from market.credit.errors import CaseError
 from market.db import get_session
 from market.i18n import current_language
 from market.security import login_required
+from market.web import abandon, me
 
 bp = Blueprint("credit", __name__)
 
@@ -103,10 +103,6 @@ def badge(*, session: Session, user_id: int) -> services.Standing:
     return services.standing(session=session, subject=services.user_subject(user_id, key))
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
-
 
 def _mine(status: int = 200) -> ResponseReturnValue:
     session = get_session()
@@ -148,13 +144,13 @@ def request_form(kind: str) -> ResponseReturnValue:
         try:
             KINDS[kind](
                 session=session,
-                user=_me(),
+                user=me(),
                 key=services.key_from_config(current_app.config),
                 finding_id=finding_id,
                 statement=request.form.get("statement"),
             )
         except CaseError as error:
-            session.rollback()
+            abandon()
             flash(str(error.message), "error")
             status = error.status
         else:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from market.accounts.models import Role, User
+from market.accounts.models import Role
 from market.db import get_session
 from market.fleamarkets import applications, queries, services
 from market.fleamarkets.errors import FleaMarketError
@@ -26,6 +25,7 @@ from market.fleamarkets.forms import (
 )
 from market.fleamarkets.models import ApplicationStatus, DayStatus
 from market.security import requires_role
+from market.web import me, refused, render_form
 
 bp = Blueprint("organizer", __name__, url_prefix="/organize/markets")
 organizer_only = requires_role(Role.MARKET_ORGANIZER)
@@ -36,24 +36,13 @@ DECISIONS = {
 }
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
-
-
-def _attach(form: MarketDayForm, error: FleaMarketError) -> None:
-    field = getattr(form, error.field or "", None)
-    if field is None:
-        form.form_errors.append(str(error.message))
-    else:
-        field.errors = [*field.errors, str(error.message)]
 
 
 @bp.get("")
 @organizer_only
 def days() -> ResponseReturnValue:
-    me = _me()
-    rows = queries.days_of(session=get_session(), organization_id=me.organization_id or 0)
+    user = me()
+    rows = queries.days_of(session=get_session(), organization_id=user.organization_id or 0)
     return render_template("fleamarkets/organize.html", days=rows)
 
 
@@ -67,43 +56,41 @@ def create() -> ResponseReturnValue:
         form.stalls.data = 20
     if form.validate_on_submit():
         try:
-            day = services.create_day(session=session, user=_me(), data=to_input(form))
+            day = services.create_day(session=session, user=me(), data=to_input(form))
         except FleaMarketError as error:
             if error.status == 403:
                 raise
-            _attach(form, error)
+            refused(form, error)
         else:
             flash(_("市集已保存。"), "success")
             return redirect(url_for("fleamarkets.organizer.manage", day_id=day.id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("fleamarkets/form.html", form=form, day=None), status
+    return render_form("fleamarkets/form.html", form, day=None)
 
 
 @bp.route("/<int:day_id>/edit", methods=["GET", "POST"])
 @organizer_only
 def edit(day_id: int) -> ResponseReturnValue:
     session = get_session()
-    day = services.organizer_day(session=session, user=_me(), day_id=day_id)
+    day = services.organizer_day(session=session, user=me(), day_id=day_id)
     form = MarketDayForm(data=None if request.method == "POST" else data_of(day))
     if form.validate_on_submit():
         try:
-            services.update_day(session=session, user=_me(), day_id=day_id, data=to_input(form))
+            services.update_day(session=session, user=me(), day_id=day_id, data=to_input(form))
         except FleaMarketError as error:
             if error.status in (403, 404, 409):
                 raise
-            _attach(form, error)
+            refused(form, error)
         else:
             flash(_("市集已保存。"), "success")
             return redirect(url_for("fleamarkets.organizer.manage", day_id=day_id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("fleamarkets/form.html", form=form, day=day), status
+    return render_form("fleamarkets/form.html", form, day=day)
 
 
 @bp.get("/<int:day_id>")
 @organizer_only
 def manage(day_id: int) -> ResponseReturnValue:
     session = get_session()
-    day = services.organizer_day(session=session, user=_me(), day_id=day_id)
+    day = services.organizer_day(session=session, user=me(), day_id=day_id)
     rows = queries.entries(session=session, day_id=day_id)
     approved = sum(1 for e in rows if e.application.status == ApplicationStatus.APPROVED)
     return render_template(
@@ -125,7 +112,7 @@ def decide(application_id: int) -> ResponseReturnValue:
         abort(400)
     application = applications.decide(
         session=get_session(),
-        user=_me(),
+        user=me(),
         application_id=application_id,
         decision=decision,
         note=form.note.data,
@@ -141,7 +128,7 @@ def revoke(application_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     application = applications.revoke(
-        session=get_session(), user=_me(), application_id=application_id, note=form.note.data
+        session=get_session(), user=me(), application_id=application_id, note=form.note.data
     )
     flash(_("已取消该摊位；如有候补，已按申请先后递补。"), "info")
     return redirect(url_for("fleamarkets.organizer.manage", day_id=application.market_day_id))
@@ -151,7 +138,7 @@ def revoke(application_id: int) -> ResponseReturnValue:
 @organizer_only
 def checkin_list(day_id: int) -> ResponseReturnValue:
     session = get_session()
-    day = services.organizer_day(session=session, user=_me(), day_id=day_id)
+    day = services.organizer_day(session=session, user=me(), day_id=day_id)
     rows = queries.entries(
         session=session, day_id=day_id, statuses=(ApplicationStatus.APPROVED.value,)
     )
@@ -170,7 +157,7 @@ def checkin(application_id: int) -> ResponseReturnValue:
     if not PlainForm().validate_on_submit():
         abort(400)
     application = applications.check_in(
-        session=get_session(), user=_me(), application_id=application_id
+        session=get_session(), user=me(), application_id=application_id
     )
     flash(_("第 %(n)d 号摊位已签到。", n=application.stall_no or 0), "success")
     return redirect(url_for("fleamarkets.organizer.checkin_list", day_id=application.market_day_id))
@@ -180,7 +167,7 @@ def checkin(application_id: int) -> ResponseReturnValue:
 @organizer_only
 def report(day_id: int) -> ResponseReturnValue:
     session = get_session()
-    day = services.organizer_day(session=session, user=_me(), day_id=day_id)
+    day = services.organizer_day(session=session, user=me(), day_id=day_id)
     numbers = queries.report(session=session, day=day)
     return render_template(
         "fleamarkets/report.html", day=day, report=numbers, phase=services.phase(day)

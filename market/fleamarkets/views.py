@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market.accounts.models import Role, User
+from market.accounts.models import Role
 from market.clock import in_china
 from market.db import get_session, utcnow
 from market.fleamarkets import applications, queries, services
@@ -25,14 +25,11 @@ from market.fleamarkets.organizer_views import bp as organizer_bp
 from market.listings import services as listings
 from market.listings.catalog import Status
 from market.security import login_required, requires_role
+from market.web import me
 
 bp = Blueprint("fleamarkets", __name__)
 bp.register_blueprint(organizer_bp)
 
-
-def _me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
 
 
 def hours(day: MarketDay) -> str:
@@ -75,7 +72,7 @@ def _visible_day(day_id: int) -> MarketDay:
         try:
             if not current_user.is_authenticated:
                 abort(404)
-            services.ensure_organizer(_me(), day)
+            services.ensure_organizer(me(), day)
         except FleaMarketError:
             abort(404)
     return day
@@ -119,7 +116,7 @@ def apply(day_id: int) -> ResponseReturnValue:
         try:
             applications.apply_for_stall(
                 session=session,
-                user=_me(),
+                user=me(),
                 day_id=day_id,
                 listing_ids=chosen,
                 config=current_app.config,
@@ -153,7 +150,7 @@ def cancel(application_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     application = applications.cancel_application(
-        session=get_session(), user=_me(), application_id=application_id
+        session=get_session(), user=me(), application_id=application_id
     )
     flash(_("已撤回摊位申请。"), "info")
     return redirect(url_for("fleamarkets.show", day_id=application.market_day_id))

@@ -6,20 +6,17 @@ import functools
 import io
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, request, send_file, url_for
+from flask import Blueprint, Response, abort, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from PIL import Image
 
 from market.images.processing import LARGEST, fit
-from market.images.store import EXTENSIONS, KEY_RE, SIZES, ImageStore, is_variant
+from market.images.store import EXTENSIONS, KEY_RE, SIZES, is_variant
+from market.web import image_store
 
 bp = Blueprint("images", __name__)
 ONE_YEAR = 365 * 24 * 3600
 
-
-def get_store() -> ImageStore:
-    store: ImageStore = current_app.extensions["xunhuan.images"]
-    return store
 
 
 @bp.get("/images/<key>/<int:size>.<ext>")
@@ -27,7 +24,7 @@ def variant(key: str, size: int, ext: str) -> ResponseReturnValue:
     """Send one variant; a key names fixed content, so caches may keep it for a year."""
     if not is_variant(key, size, ext):
         abort(404)
-    store = get_store()
+    store = image_store()
     etag = f"{key}-{size}.{ext}"
     path = store.path(key, size, ext)
     if path is not None:
@@ -81,7 +78,7 @@ def _largest_dimensions(key: str) -> tuple[int, int]:
     Cached by key alone, whatever the store: the key hashes the pixels and their size. A missing
     photo raises LookupError, which lru_cache does not remember.
     """
-    store = get_store()
+    store = image_store()
     source: Path | io.BytesIO | None = store.path(key, LARGEST, "jpg")
     if source is None:
         data = store.get(key, LARGEST, "jpg")

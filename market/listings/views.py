@@ -14,14 +14,12 @@ from market import privacy
 from market.accounts.models import User
 from market.db import get_session
 from market.images.errors import ImageRejected
-from market.images.store import ImageStore
 from market.listings import devices, services, venues
 from market.listings.assessment import assess, client_rules, explain, read_facts
 from market.listings.catalog import CATEGORY_TREE, Status, category_keys
 from market.listings.errors import ListingError
 from market.listings.forms import (
     DescriptionForm,
-    ListingForm,
     build_form,
     form_data_of,
     to_input,
@@ -30,27 +28,15 @@ from market.listings.grading import answer_labels, checklist_for
 from market.listings.models import Listing
 from market.listings.participants import participants_of
 from market.security import login_required
+from market.web import abandon, get_or_404, image_store, me, refused, render_form
 
 bp = Blueprint("listings", __name__)
 
-
-def _store() -> ImageStore:
-    store: ImageStore = current_app.extensions["xunhuan.images"]
-    return store
 
 
 def _uploads() -> list[bytes]:
     return [f.read() for f in request.files.getlist("photos") if f and f.filename]
 
-
-def _attach(form: ListingForm, error: ListingError | ImageRejected) -> None:
-    name = getattr(error, "field", None) or "photos"
-    field = getattr(form, name, None)
-    message = str(getattr(error, "message", error))
-    if field is None:
-        form.form_errors.append(message)
-    else:
-        field.errors = [*field.errors, message]
 
 
 @bp.app_template_global()
@@ -71,10 +57,6 @@ def _preview() -> bool:
     """The seller asked to see the grade (no JavaScript): show it, save nothing."""
     return request.method == "POST" and request.form.get("action") == "preview"
 
-
-def _me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
 
 
 @bp.get("/listings/new")
@@ -101,10 +83,10 @@ def create(category: str) -> ResponseReturnValue:
         def save(publish: bool) -> Listing:
             return services.create_listing(
                 session=session,
-                owner=_me(),
+                owner=me(),
                 data=to_input(form, category),
                 photos=uploads,
-                store=_store(),
+                store=image_store(),
                 publish=publish,
                 certificate_id=request.form.get("certificate_id"),
             )
@@ -113,29 +95,25 @@ def create(category: str) -> ResponseReturnValue:
             listing = save(request.form.get("action") != "draft")
         except devices.GateRefused:
             # Keep what the seller chose, photos too: a draft, whose form says what to do.
-            session.rollback()
+            abandon()
             draft = save(False)
             return redirect(url_for("listings.edit", listing_id=draft.id, refused=1))
         except (ListingError, ImageRejected) as error:
-            session.rollback()
-            _attach(form, error)
+            refused(form, error, default="photos")
         else:
             published = listing.status == Status.ACTIVE
             flash(_("已发布！") if published else _("已存为草稿。"), "success")
             return redirect(url_for("listings.show", listing_id=listing.id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template(
-        "listings/form.html", form=form, category=category, listing=None, photos=[], gate=None
-    ), status
+    return render_form(
+        "listings/form.html", form, category=category, listing=None, photos=[], gate=None
+    )
 
 
 @bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(listing_id: int) -> ResponseReturnValue:
     session = get_session()
-    listing = services.get_listing(session=session, listing_id=listing_id)
-    if listing.owner_id != current_user.id:
-        abort(403)
+    listing = get_or_404(Listing, listing_id, owner=me())
     form = build_form(
         listing.category,
         venues.choices(session=session, current=listing.venue),
@@ -152,13 +130,13 @@ def edit(listing_id: int) -> ResponseReturnValue:
             return services.update_listing(
                 session=session,
                 listing_id=listing_id,
-                user=_me(),
+                user=me(),
                 data=to_input(form, listing.category),
                 photos=uploads,
                 remove_photo_ids=[
                     int(i) for i in request.form.getlist("remove_photo") if i.isdecimal()
                 ],
-                store=_store(),
+                store=image_store(),
                 publish=publish,
                 certificate_id=request.form.get("certificate_id"),
             )
@@ -166,31 +144,30 @@ def edit(listing_id: int) -> ResponseReturnValue:
         try:
             listing = save(request.form.get("action") == "publish")
         except devices.GateRefused as error:
-            session.rollback()
+            abandon()
             if was_draft:  # the draft keeps the changes and photos; the form says what to do
                 save(False)
                 return redirect(url_for("listings.edit", listing_id=listing_id, refused=1))
             gate = error.message  # a live listing stays as it was
         except (ListingError, ImageRejected) as error:
-            session.rollback()
-            _attach(form, error)
+            refused(form, error, default="photos")
         else:
             flash(_("已保存。"), "success")
             return redirect(url_for("listings.show", listing_id=listing.id))
     elif request.method == "GET" and listing.status == Status.DRAFT:
-        refused = devices.refusal(session=session, listing=listing)
-        gate = refused.message if refused else None
-    status = 400 if form.errors or form.form_errors or (gate and request.method == "POST") else 200
+        refusal = devices.refusal(session=session, listing=listing)
+        gate = refusal.message if refusal else None
     photos = services.photos_of(session=session, listing_id=listing_id)
-    return render_template(
+    return render_form(
         "listings/form.html",
-        form=form,
+        form,
+        failed=bool(gate and request.method == "POST"),
         category=listing.category,
         listing=listing,
         photos=photos,
         gate=gate,
         gate_focus=request.method == "POST" or request.args.get("refused") == "1",
-    ), status
+    )
 
 
 def _edit_reserved(session: Session, listing: Listing) -> ResponseReturnValue:
@@ -202,17 +179,15 @@ def _edit_reserved(session: Session, listing: Listing) -> ResponseReturnValue:
             services.update_description(
                 session=session,
                 listing_id=listing.id or 0,
-                user=_me(),
+                user=me(),
                 description=form.description.data or "",
             )
         except ListingError as error:
-            session.rollback()
-            form.description.errors = [str(error.message)]
+            refused(form, error, default="description")
         else:
             flash(_("已保存。"), "success")
             return redirect(url_for("listings.show", listing_id=listing.id))
-    status = 400 if form.errors else 200
-    return render_template("listings/edit_reserved.html", form=form, listing=listing), status
+    return render_form("listings/edit_reserved.html", form, listing=listing)
 
 
 def _exposure(listing: Listing) -> list[str]:
@@ -261,7 +236,7 @@ def show(listing_id: int) -> ResponseReturnValue:
 @bp.post("/listings/<int:listing_id>/withdraw")
 @login_required
 def withdraw(listing_id: int) -> ResponseReturnValue:
-    services.withdraw_listing(session=get_session(), listing_id=listing_id, user=_me())
+    services.withdraw_listing(session=get_session(), listing_id=listing_id, user=me())
     flash(_("已下架。"), "info")
     return redirect(url_for("listings.mine"))
 
@@ -271,9 +246,9 @@ def withdraw(listing_id: int) -> ResponseReturnValue:
 def renew(listing_id: int) -> ResponseReturnValue:
     session = get_session()
     try:
-        services.renew_listing(session=session, listing_id=listing_id, user=_me())
+        services.renew_listing(session=session, listing_id=listing_id, user=me())
     except devices.GateRefused:
-        session.rollback()
+        abandon()
         return redirect(url_for("listings.edit", listing_id=listing_id, refused=1))
     flash(_("已重新上架，有效期60天。"), "success")
     return redirect(url_for("listings.show", listing_id=listing_id))

@@ -7,23 +7,18 @@ import json
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import logout_user
 
 from market.accounts import web_sessions
-from market.accounts.blueprint import attach, status_of
 from market.accounts.errors import AccountError
 from market.accounts.forms import DeleteForm
-from market.accounts.models import User
 from market.db import get_session
 from market.mydata import services as mydata
 from market.security import login_required
+from market.web import attach, me, render_form
 
 bp = Blueprint("mydata", __name__, url_prefix="/account")
 
-
-def _me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
 
 
 @bp.get("/data")
@@ -35,7 +30,7 @@ def my_data() -> ResponseReturnValue:
 @bp.get("/data.json")
 @login_required
 def data_download() -> ResponseReturnValue:
-    data = mydata.export(session=get_session(), user=_me(), config=current_app.config)
+    data = mydata.export(session=get_session(), user=me(), config=current_app.config)
     body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
     return Response(
         body,
@@ -54,7 +49,7 @@ def delete_account() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             mydata.delete_account(
-                session=get_session(), user=_me(), password=form.password.data or "",
+                session=get_session(), user=me(), password=form.password.data or "",
                 config=current_app.config,
             )
         except AccountError as error:
@@ -64,4 +59,4 @@ def delete_account() -> ResponseReturnValue:
             web_sessions.forget_browser()
             flash(_("您的账号已注销，个人信息已删除。"), "success")
             return redirect(url_for("main.index"))
-    return render_template("mydata/data.html", form=form), status_of(form)
+    return render_form("mydata/data.html", form)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlmodel import col, select
 
@@ -29,13 +28,10 @@ from market.trades.forms import (
     ReturnForm,
 )
 from market.trades.models import Rating
+from market.web import image_store, me, render_form
 
 bp = Blueprint("trades", __name__)
 
-
-def _me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
 
 
 def _back(reservation_id: int) -> ResponseReturnValue:
@@ -46,12 +42,12 @@ def _page(
     reservation_id: int, status: int = 200, warning: str | None = None, **forms: FlaskForm
 ) -> ResponseReturnValue:
     session = get_session()
-    me = _me()
-    reservation = trades.get_reservation(session=session, reservation_id=reservation_id, user=me)
+    user = me()
+    reservation = trades.get_reservation(session=session, reservation_id=reservation_id, user=user)
     listing = session.get(Listing, reservation.listing_id)
-    other = session.get(User, trades.other_party(reservation, me))
+    other = session.get(User, trades.other_party(reservation, user))
     mine = session.exec(
-        select(Rating).where(Rating.reservation_id == reservation_id, Rating.rater_id == me.id)
+        select(Rating).where(Rating.reservation_id == reservation_id, Rating.rater_id == user.id)
     ).first()
     defaults = {
         "message_form": MessageForm(formdata=None),
@@ -70,8 +66,8 @@ def _page(
         reservation=reservation,
         listing=listing,
         other=other,
-        is_buyer=me.id == reservation.buyer_id,
-        messages=trades.messages_of(session=session, reservation=reservation, reader=me),
+        is_buyer=user.id == reservation.buyer_id,
+        messages=trades.messages_of(session=session, reservation=reservation, reader=user),
         rated=mine is not None,
         message_warning=warning,
         **defaults,
@@ -81,7 +77,7 @@ def _page(
 @bp.post("/listings/<int:listing_id>/reserve")
 @login_required
 def reserve(listing_id: int) -> ResponseReturnValue:
-    reservation = trades.reserve_listing(session=get_session(), listing_id=listing_id, buyer=_me())
+    reservation = trades.reserve_listing(session=get_session(), listing_id=listing_id, buyer=me())
     flash(_("预订成功！请与卖家约定时间地点。"), "success")
     return _back(reservation.id or 0)
 
@@ -90,7 +86,7 @@ def reserve(listing_id: int) -> ResponseReturnValue:
 @login_required
 def index() -> ResponseReturnValue:
     session = get_session()
-    rows = trades.reservations_of(session=session, user=_me())
+    rows = trades.reservations_of(session=session, user=me())
     ids = {r.listing_id for r in rows}
     found = session.exec(select(Listing).where(col(Listing.id).in_(ids))).all() if ids else []
     listings = {listing.id: listing for listing in found}
@@ -140,7 +136,7 @@ def message(reservation_id: int) -> ResponseReturnValue:
         lambda: trades.send_message(
             session=get_session(),
             reservation_id=reservation_id,
-            sender=_me(),
+            sender=me(),
             body=form.body.data or "",
         ),
     )
@@ -157,7 +153,7 @@ def meeting(reservation_id: int) -> ResponseReturnValue:
         lambda: trades.set_meeting(
             session=get_session(),
             reservation_id=reservation_id,
-            user=_me(),
+            user=me(),
             meet_time=form.meet_time.data or "",
             meet_place=form.meet_place.data or "",
         ),
@@ -173,7 +169,7 @@ def confirm(reservation_id: int) -> ResponseReturnValue:
         form,
         "confirm_form",
         lambda: trades.confirm_handover(
-            session=get_session(), reservation_id=reservation_id, user=_me()
+            session=get_session(), reservation_id=reservation_id, user=me()
         ),
     )
 
@@ -189,7 +185,7 @@ def returned(reservation_id: int) -> ResponseReturnValue:
         lambda: trades.confirm_return(
             session=get_session(),
             reservation_id=reservation_id,
-            user=_me(),
+            user=me(),
             deposit_returned_fen=yuan_to_fen(form.deposit_returned.data),
         ),
     )
@@ -206,7 +202,7 @@ def cancel(reservation_id: int) -> ResponseReturnValue:
         lambda: trades.cancel_reservation(
             session=get_session(),
             reservation_id=reservation_id,
-            user=_me(),
+            user=me(),
             reason=form.reason.data or "",
         ),
     )
@@ -223,7 +219,7 @@ def rate(reservation_id: int) -> ResponseReturnValue:
         lambda: trades.rate(
             session=get_session(),
             reservation_id=reservation_id,
-            rater=_me(),
+            rater=me(),
             stars=int(form.stars.data or 0),
             comment=form.comment.data or "",
         ),
@@ -241,7 +237,7 @@ def dispute(reservation_id: int) -> ResponseReturnValue:
         lambda: trades.open_dispute(
             session=get_session(),
             reservation_id=reservation_id,
-            user=_me(),
+            user=me(),
             text=form.text.data or "",
         ),
     )
@@ -265,13 +261,13 @@ def report() -> ResponseReturnValue:
         try:
             reports.file_report(
                 session=get_session(),
-                reporter=_me(),
+                reporter=me(),
                 reason=form.reason.data or "",
                 text=form.text.data or "",
                 listing_id=listing_id,
                 user_id=user_id,
                 photo=upload.read() if upload and upload.filename else None,
-                store=current_app.extensions["xunhuan.images"],
+                store=image_store(),
             )
         except (TradeError, ImageRejected) as error:
             get_session().rollback()
@@ -285,7 +281,4 @@ def report() -> ResponseReturnValue:
                 else url_for("listings.profile", user_id=user_id)
             )
             return redirect(target)
-    status = 400 if form.errors else 200
-    return render_template(
-        "trades/report.html", form=form, listing_id=listing_id, user_id=user_id
-    ), status
+    return render_form("trades/report.html", form, listing_id=listing_id, user_id=user_id)

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app
-from flask_login import current_user
 from sqlmodel import Session
 
-from market.accounts.models import User
 from market.books import catalogue
 
 bp = Blueprint("books", __name__)
 
-
-def me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
 
 
 def ensure_catalogue(session: Session) -> None:

@@ -13,12 +13,13 @@ from market.books import corner, swap_credits, wanted
 from market.books.errors import BookError
 from market.books.forms import ActionForm, ClassForm, CourseForm, GrantForm, ShareDayForm
 from market.books.models import CornerBook, ShareDay
-from market.books.views.blueprint import bp, ensure_catalogue, me
+from market.books.views.blueprint import bp, ensure_catalogue
 from market.db import get_session
 from market.listings.catalog import Status
 from market.listings.models import Listing
 from market.security import login_required
 from market.trades.models import Reservation, ReservationStatus
+from market.web import me, refused
 
 
 def _grant_form(members: list, **kwargs: object) -> GrantForm:  # type: ignore[type-arg]
@@ -180,8 +181,7 @@ def grant(school_id: int) -> ResponseReturnValue:
                 reason=form.reason.data or "",
             )  # fmt: skip
         except BookError as error:
-            session.rollback()
-            getattr(form, error.field or "reason").errors = [str(error.message)]
+            refused(form, error, default="reason")
         else:
             flash(_("已发放积分。"), "success")
             return redirect(url_for("books.desk", school_id=school_id))

@@ -23,11 +23,10 @@ from market.books.forms import (
 from market.books.isbn import IsbnError, parse
 from market.books.listing import list_book, withdraw_book
 from market.books.models import CornerBook, CornerMember, Textbook
-from market.books.views.blueprint import bp, ensure_catalogue, me
+from market.books.views.blueprint import bp, ensure_catalogue
 from market.db import get_session
 from market.extensions import limiter
 from market.images.errors import ImageRejected
-from market.images.store import ImageStore
 from market.listings import services as listings
 from market.listings.assessment import explain
 from market.listings.catalog import Status
@@ -36,6 +35,7 @@ from market.listings.grading import answer_labels, checklist_for
 from market.listings.models import Listing
 from market.orgs.models import Organization, OrgKind
 from market.security import login_required
+from market.web import image_store, me, refused, render_form
 
 JOIN_RATE_LIMIT = "10 per hour"  # guessing a 6-character class code takes far more tries
 
@@ -69,14 +69,12 @@ def my_corners() -> ResponseReturnValue:
                 code=form.code.data or "",
             )
         except BookError as error:
-            session.rollback()
-            form.code.errors = [str(error.message)]
+            refused(form, error, default="code")
         else:
             flash(_("已加入旧书角！"), "success")
             return redirect(url_for("books.home", school_id=int(form.school_id.data or 0)))
-    status = 400 if form.errors else 200
     mine = corner.schools_of(session=session, user=me())
-    return render_template("books/mine.html", form=form, schools=mine), status
+    return render_form("books/mine.html", form, schools=mine)
 
 
 def shelf(session: Session, school_id: int) -> list[tuple[Listing, CornerBook]]:
@@ -153,39 +151,21 @@ def new(school_id: int) -> ResponseReturnValue:
                 condition=condition,
                 disclosures=disclosures,
                 photos=_photo(form),
-                store=_store(),
+                store=image_store(),
                 entry=entry,
             )
         except (ListingError, ImageRejected) as error:
-            session.rollback()
-            _attach(form, error)
+            refused(form, error, default="photo" if isinstance(error, ImageRejected) else None)
             book = catalogue.lookup(session=session, isbn13=isbn13)
         else:
             flash(_("已上架！请把书送到旧书角，协调人登记后您会得到1个交换积分。"), "success")
             return redirect(url_for("books.show", school_id=school_id, listing_id=listing.id))
-    status = 400 if (form.errors or isbn_error or form.form_errors) else 200
-    return render_template(
-        "books/new.html", corner=access, form=form, raw=raw, isbn13=isbn13,
-        isbn_error=isbn_error, book=book,
-    ), status  # fmt: skip
+    return render_form(
+        "books/new.html", form, failed=bool(isbn_error), corner=access, raw=raw,
+        isbn13=isbn13, isbn_error=isbn_error, book=book,
+    )  # fmt: skip
 
 
-def _store() -> ImageStore:
-    store: ImageStore = current_app.extensions["xunhuan.images"]
-    return store
-
-
-def _attach(form: BookListForm, error: ListingError | ImageRejected) -> None:
-    name = getattr(error, "field", None) or ""
-    if name.startswith(("q_", "d_")) or name in ("title", "subject", "grade", "term"):
-        field = getattr(form, name, None)
-    else:
-        field = form.photo if isinstance(error, ImageRejected) else None
-    message = str(getattr(error, "message", error))
-    if field is None:
-        form.form_errors.append(message)
-    else:
-        field.errors = [*field.errors, message]
 
 
 @bp.get("/schools/<int:school_id>/books/<int:listing_id>")

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort
-from flask_login import current_user
 from sqlmodel import Session
 
-from market.accounts.models import Role, User
+from market.accounts.models import Role
 from market.consignment import services
 from market.consignment.errors import NotShopStaff
 from market.orgs.models import Organization
 from market.security import requires_role
+from market.web import me
 
 bp = Blueprint("consignment", __name__)
 staff_only = requires_role(Role.SHOP_STAFF)
 
-
-def me() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
 
 
 def staff_shop(session: Session) -> Organization:

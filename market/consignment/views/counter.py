@@ -7,11 +7,9 @@ the same blueprint.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -33,25 +31,13 @@ from market.consignment.forms import (
     format_steps,
 )
 from market.consignment.models import ConsignmentItem, Consignor, parse_code
-from market.consignment.views.blueprint import bp, me, pdf_response, staff_only, staff_shop
+from market.consignment.views.blueprint import bp, pdf_response, staff_only, staff_shop
 from market.db import get_session
 from market.images.errors import ImageRejected
-from market.images.store import ImageStore
 from market.listings.catalog import CATEGORY_TREE, category_keys
 from market.listings.errors import ListingError
 from market.listings.forms import build_form, to_input
-
-
-def _attach(form: Any, agreement: AgreementForm, error: Any) -> None:
-    name = getattr(error, "field", None) or "photos"
-    target = getattr(agreement, name, None) or getattr(form, name, None)
-    if name == "split":
-        target = agreement.consignor_rate
-    message = str(getattr(error, "message", error))
-    if target is None:
-        form.form_errors.append(message)
-    else:
-        target.errors = [*target.errors, message]
+from market.web import image_store, me, refused, render_form
 
 
 @bp.get("/shop")
@@ -86,13 +72,11 @@ def profile() -> ResponseReturnValue:
         try:
             services.save_profile(session=session, user=me(), values=form.values())
         except ConsignmentError as error:
-            session.rollback()
-            form.form_errors.append(str(error.message))
+            refused(form, error)
         else:
             flash(_("店铺资料已保存。"), "success")
             return redirect(url_for("consignment.profile"))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("consignment/profile.html", form=form, shop=shop), status
+    return render_form("consignment/profile.html", form, shop=shop)
 
 
 @bp.get("/shop/intake")
@@ -122,7 +106,7 @@ def intake(category: str) -> ResponseReturnValue:
         try:
             listing = to_input(form, category)
             taken = services.intake(
-                session=session, staff=me(), store=_store(),
+                session=session, staff=me(), store=image_store(),
                 data=services.IntakeInput(
                     title=listing.title, category=category, description=listing.description,
                     price_fen=listing.price_fen, condition=listing.condition,
@@ -135,18 +119,18 @@ def intake(category: str) -> ResponseReturnValue:
                 ),
             )
         except (ListingError, ImageRejected) as error:
-            session.rollback()
-            _attach(form, agreement, error)
+            refused(form, error, default="photos", aliases={"split": "consignor_rate"},
+                    also=[agreement])
         else:
             item = taken.item
             _keep_claim_code(item.id or 0, taken.claim_code)
             flash(_("已收货：%(code)s。请打印协议由双方签字，并贴上标签。", code=item.code),
                   "success")
             return redirect(url_for("consignment.item", item_id=item.id))
-    status = 400 if form.errors or form.form_errors or agreement.errors else 200
-    return render_template(
-        "consignment/intake.html", form=form, agreement=agreement, category=category, shop=shop
-    ), status
+    return render_form(
+        "consignment/intake.html", form, also=[agreement],
+        agreement=agreement, category=category, shop=shop,
+    )  # fmt: skip
 
 
 CLAIM_KEY = "consignment_claim"
@@ -168,10 +152,6 @@ def _claim_code_for(item_id: int) -> str | None:
         return str(kept[2])
     return None
 
-
-def _store() -> ImageStore:
-    store: ImageStore = current_app.extensions["xunhuan.images"]
-    return store
 
 
 def _item(session: Session, item_id: int) -> ConsignmentItem:
@@ -260,17 +240,13 @@ def counter() -> ResponseReturnValue:
                 raise ItemNotFound(_("找不到这个寄卖编号。"))
             sale = lifecycle.sell_at_counter(session=session, staff=me(), item_id=item_id)
         except ConsignmentError as error:
-            session.rollback()
-            form.code.errors = [str(error.message)]
+            refused(form, error, default="code")
         else:
             form = CounterForm(formdata=None)
-    status = 400 if form.errors else 200
     sold = None
     if sale is not None:
         sold_item = session.get(ConsignmentItem, sale.item_id)
         assert sold_item is not None
         sold = (sold_item, services.listing_of(session=session, item=sold_item))
-    return render_template(
-        "consignment/counter.html", form=form, shop=shop, sale=sale, sold=sold
-    ), status
+    return render_form("consignment/counter.html", form, shop=shop, sale=sale, sold=sold)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Flask, Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -16,12 +16,13 @@ from market.consignment import payouts, pdf, services
 from market.consignment.errors import ConsignmentError, ItemNotFound, NotShopStaff
 from market.consignment.forms import ClaimForm, PayoutForm
 from market.consignment.models import Consignor
-from market.consignment.views.blueprint import bp, me, pdf_response, staff_only, staff_shop
+from market.consignment.views.blueprint import bp, pdf_response, staff_only, staff_shop
 from market.db import get_session, utcnow
 from market.extensions import limiter
 from market.money import format_fen
 from market.orgs.models import Organization
 from market.security import login_required
+from market.web import me, refused, render_form
 
 CLAIM_LIMIT = "10 per hour"
 
@@ -65,17 +66,14 @@ def consignor(consignor_id: int) -> ResponseReturnValue:
                 method=form.method.data or "", reference=form.reference.data or "",
             )
         except ConsignmentError as error:
-            session.rollback()
-            target = form.reference if error.field == "reference" else form.method
-            target.errors = [str(error.message)]
+            refused(form, error, default="method")
         else:
             flash(_("已结算 ¥%(amount)s。", amount=format_fen(paid.amount_fen)), "success")
             return redirect(url_for("consignment.consignor", consignor_id=consignor_id))
-    status = 400 if form.errors else 200
-    return render_template(
-        "consignment/consignor.html", shop=shop, form=form,
+    return render_form(
+        "consignment/consignor.html", form, shop=shop,
         statement=payouts.statement(session=session, consignor=row),
-    ), status
+    )
 
 
 @bp.get("/shop/consignors/<int:consignor_id>/statement.pdf")
@@ -136,8 +134,7 @@ def mine() -> ResponseReturnValue:
             claimed = services.claim_with_code(session=session, user=me(),
                                                code=form.code.data or "")
         except ConsignmentError as error:
-            session.rollback()
-            form.code.errors = [str(error.message)]
+            refused(form, error, default="code")
         else:
             shop = session.get(Organization, claimed.organization_id)
             flash(_("已关联您在%(shop)s的寄卖记录。", shop=shop.name if shop else ""), "success")
@@ -148,8 +145,7 @@ def mine() -> ResponseReturnValue:
          payouts.statement(session=session, consignor=row))
         for row in rows
     ]
-    status = 400 if request.method == "POST" and form.errors else 200
-    return render_template("consignment/mine.html", statements=statements, form=form), status
+    return render_form("consignment/mine.html", form, statements=statements)
 
 
 @bp.get("/my/consignments/<int:consignor_id>/statement.pdf")

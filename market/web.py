@@ -1,0 +1,186 @@
+"""What every view needs, once: the member asking, the photo store, a refused form with its
+400 status, a row or 404 (403 if it is someone else's), and a page of a list that can grow.
+
+Areas' views import this module; it imports no area (the types of the user and of the photo
+store are named for the type checker only), so it sits below all of them in the import graph.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from flask import abort, current_app, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func
+from sqlmodel import Session, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from market.db import get_session
+
+if TYPE_CHECKING:
+    from market.accounts.models import User
+    from market.images.store import ImageStore
+
+T = TypeVar("T")
+PER_PAGE = 20
+MAX_PAGES_SHOWN = 7
+
+
+def me() -> User:
+    """The signed-in member (views behind `login_required` only)."""
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    return user
+
+
+def image_store() -> ImageStore:
+    """The app's photo store."""
+    store: ImageStore = current_app.extensions["xunhuan.images"]
+    return store
+
+
+def get_or_404(model: type[T], ident: object, *, owner: User | None = None) -> T:
+    """The row of `model` with this key from the request's session: 404 when there is none,
+    403 when `owner` is given and the row (its `owner_id`) is someone else's."""
+    row = get_session().get(model, ident)
+    if row is None:
+        abort(404)
+    if owner is not None and getattr(row, "owner_id", None) != owner.id:
+        abort(403)
+    return row
+
+
+# -- forms ---------------------------------------------------------------------------------
+
+
+def attach(
+    form: FlaskForm,
+    error: Exception,
+    *,
+    default: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+    also: Sequence[FlaskForm] = (),
+) -> None:
+    """Put a domain error's message on the field it names (`error.field`, else `default`),
+    looked up in `form` and then in `also`; `aliases` map the service's field names to the
+    form's. An error naming no field of these forms goes above the form."""
+    name = getattr(error, "field", None) or default or ""
+    name = (aliases or {}).get(name, name)
+    message = str(getattr(error, "message", error))
+    for candidate in (form, *also):
+        if name and name in candidate:
+            field = candidate[name]
+            field.errors = [*field.errors, message]
+            return
+    form.form_errors.append(message)
+
+
+def abandon() -> None:
+    """A service refused: undo its unfinished work in the request's session, so the view
+    can answer (or try another way) from what is committed."""
+    get_session().rollback()
+
+
+def refused(form: FlaskForm, error: Exception, **where: Any) -> None:
+    """A service refused what the form asked: undo its unfinished work (`abandon`) and tell
+    the person on the form (`where` as for `attach`)."""
+    abandon()
+    attach(form, error, **where)
+
+
+def invalid(*forms: FlaskForm) -> bool:
+    """Has any of the forms a message for the person?"""
+    return any(f.errors or f.form_errors for f in forms)
+
+
+def render_form(
+    template: str, form: FlaskForm, *, also: Sequence[FlaskForm] = (), failed: bool = False,
+    **context: Any,
+) -> tuple[str, int]:  # fmt: skip
+    """Render the page of a form: 400 when it (or a form in `also`) holds an error, or the
+    view says the submission `failed`; 200 otherwise."""
+    status = 400 if failed or invalid(form, *also) else 200
+    return render_template(template, form=form, **context), status
+
+
+# -- pages of a list -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, and where the others are (`page` counts from 1)."""
+
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+    endpoint: str
+    args: Mapping[str, Any]
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first(self) -> int:
+        """The position of the first item on this page (1-based; 0 for an empty list)."""
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.items)
+
+    def url(self, page: int) -> str:
+        return url_for(self.endpoint, **{**self.args, "page": page})
+
+    def numbers(self) -> list[int | None]:
+        """The page numbers to link, `None` where a run is left out: 1 … 4 5 6 … 12."""
+        if self.pages <= MAX_PAGES_SHOWN:
+            return list(range(1, self.pages + 1))
+        around = {1, self.pages, self.page - 1, self.page, self.page + 1}
+        shown = sorted(n for n in around if 1 <= n <= self.pages)
+        out: list[int | None] = []
+        for n in shown:
+            if out and n - (out[-1] or 0) > 1:
+                out.append(None)
+            out.append(n)
+        return out
+
+
+def requested_page() -> int:
+    """The `page` the address asks for; anything but a positive number means the first."""
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdecimal() and 0 < int(raw) < 1_000_000 else 1
+
+
+def paginate(
+    statement: SelectOfScalar[T], *, per_page: int = PER_PAGE, session: Session | None = None,
+    endpoint: str | None = None, **args: Any,
+) -> Page[T]:  # fmt: skip
+    """The page of `statement`'s rows the request asks for (`?page=N`), counted on the
+    database; a page past the end shows the last one. Other query arguments of the request
+    stay in the links unless `args` are given."""
+    session = session or get_session()
+    count = select(func.count()).select_from(statement.order_by(None).subquery())
+    total = session.exec(count).one()
+    pages = max(1, math.ceil(total / per_page))
+    page = min(requested_page(), pages)
+    items = list(session.exec(statement.limit(per_page).offset((page - 1) * per_page)))
+    kept = args or {k: v for k, v in request.args.items() if k != "page"}
+    if request.view_args:
+        kept = {**request.view_args, **kept}
+    return Page(
+        items=items, page=page, per_page=per_page, total=total,
+        endpoint=endpoint or request.endpoint or "", args=kept,
+    )  # fmt: skip
