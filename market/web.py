@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 PER_PAGE = 20
-MAX_PAGES_SHOWN = 7
 
 
 def me() -> User:
@@ -132,55 +131,41 @@ class Page(Generic[T]):
     def has_next(self) -> bool:
         return self.page < self.pages
 
-    @property
-    def first(self) -> int:
-        """The position of the first item on this page (1-based; 0 for an empty list)."""
-        return (self.page - 1) * self.per_page + 1 if self.items else 0
-
-    @property
-    def last(self) -> int:
-        return (self.page - 1) * self.per_page + len(self.items)
-
     def url(self, page: int) -> str:
         return url_for(self.endpoint, **{**self.args, "page": page})
-
-    def numbers(self) -> list[int | None]:
-        """The page numbers to link, `None` where a run is left out: 1 … 4 5 6 … 12."""
-        if self.pages <= MAX_PAGES_SHOWN:
-            return list(range(1, self.pages + 1))
-        around = {1, self.pages, self.page - 1, self.page, self.page + 1}
-        shown = sorted(n for n in around if 1 <= n <= self.pages)
-        out: list[int | None] = []
-        for n in shown:
-            if out and n - (out[-1] or 0) > 1:
-                out.append(None)
-            out.append(n)
-        return out
 
 
 def requested_page() -> int:
     """The `page` the address asks for; anything but a positive number means the first."""
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdecimal() and 0 < int(raw) < 1_000_000 else 1
+    return int(raw) if raw.isascii() and raw.isdecimal() and 0 < int(raw) < 1_000_000 else 1
 
 
 def paginate(
-    statement: SelectOfScalar[T], *, per_page: int = PER_PAGE, session: Session | None = None,
-    endpoint: str | None = None, **args: Any,
+    rows: SelectOfScalar[T] | Sequence[T], *, per_page: int = PER_PAGE,
+    session: Session | None = None, endpoint: str | None = None,
 ) -> Page[T]:  # fmt: skip
-    """The page of `statement`'s rows the request asks for (`?page=N`), counted on the
-    database; a page past the end shows the last one. Other query arguments of the request
-    stay in the links unless `args` are given."""
-    session = session or get_session()
-    count = select(func.count()).select_from(statement.order_by(None).subquery())
-    total = session.exec(count).one()
+    """The page of `rows` the request asks for (`?page=N`; a page past the end shows the last).
+
+    A statement is counted and cut on the database; a list (one built in Python, such as the
+    findings read from the ledger) is cut here. The links keep the request's other arguments.
+    """
+    if isinstance(rows, Sequence):
+        total = len(rows)
+    else:
+        session = session or get_session()
+        count = select(func.count()).select_from(rows.order_by(None).subquery())
+        total = session.exec(count).one()
     pages = max(1, math.ceil(total / per_page))
     page = min(requested_page(), pages)
-    items = list(session.exec(statement.limit(per_page).offset((page - 1) * per_page)))
-    kept = args or {k: v for k, v in request.args.items() if k != "page"}
-    if request.view_args:
-        kept = {**request.view_args, **kept}
+    start = (page - 1) * per_page
+    if isinstance(rows, Sequence):
+        items = list(rows[start : start + per_page])
+    else:
+        items = list((session or get_session()).exec(rows.limit(per_page).offset(start)))
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    if endpoint is None:
+        endpoint, args = request.endpoint or "", {**(request.view_args or {}), **args}
     return Page(
-        items=items, page=page, per_page=per_page, total=total,
-        endpoint=endpoint or request.endpoint or "", args=kept,
-    )  # fmt: skip
+        items=items, page=page, per_page=per_page, total=total, endpoint=endpoint, args=args
+    )

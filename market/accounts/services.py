@@ -6,7 +6,8 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from market.accounts import sessions
 from market.accounts.errors import IdentifierTaken, InvalidCredentials, InvalidIdentifier
@@ -27,6 +28,11 @@ def find_by_identifier(*, session: Session, identifier: str) -> User | None:
     kind, value = parsed
     column = User.mobile if kind == "mobile" else User.email
     return session.exec(select(User).where(column == value)).first()
+
+
+def every_user() -> SelectOfScalar[User]:
+    """Every account, the oldest first: a statement, for a list shown a page at a time."""
+    return select(User).order_by(col(User.id))
 
 
 def check_new_account(

@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlmodel import col, select
 
-from market.accounts.models import Role, User
+from market.accounts import services as accounts
+from market.accounts.models import Role
 from market.admin.forms import OrganizationForm
 from market.db import get_session
 from market.orgs import services as orgs
 from market.orgs.errors import OrganizationError
 from market.orgs.models import OrgKind
 from market.security import requires_role
-from market.web import refused, render_form
+from market.web import paginate, refused, render_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -46,5 +46,4 @@ def organizations() -> ResponseReturnValue:
 @bp.get("/users")
 @requires_role(Role.ADMIN)
 def users() -> ResponseReturnValue:
-    rows = get_session().exec(select(User).order_by(col(User.id))).all()
-    return render_template("admin/users.html", users=rows)
+    return render_template("admin/users.html", users=paginate(accounts.every_user(), per_page=50))

@@ -29,7 +29,7 @@ from market.listings.models import Listing
 from market.security import requires_role
 from market.trades.forms import REPORT_LABELS
 from market.trades.models import Reservation
-from market.web import get_or_404, me
+from market.web import get_or_404, me, paginate
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
 regulator_only = requires_role(Role.REGULATOR, admit_admin=False)
@@ -206,7 +206,8 @@ def review(subject: str) -> ResponseReturnValue:
 
 
 def _findings_page(status: int = 200) -> ResponseReturnValue:
-    return _render("findings.html", status, pending=queues.pending_findings(get_session()))
+    page = paginate(queues.pending_findings(get_session()), endpoint="regulator.findings")
+    return _render("findings.html", status, pending=page.items, page=page)
 
 
 @bp.get("/findings")
@@ -217,10 +218,11 @@ def findings() -> ResponseReturnValue:
 
 def _cases_page(kind: CaseKind, status: int = 200) -> ResponseReturnValue:
     session = get_session()
-    rows = queues.open_cases(session, kind)
+    page = paginate(queues.open_cases(session, kind), endpoint=f"regulator.{kind.value}s")
+    rows = page.items
     parties = {c.subject: queues.party(session, c.subject, _key()) for c in rows}
     template = "appeals.html" if kind is CaseKind.APPEAL else "repairs.html"
-    return _render(template, status, rows=rows, parties=parties,
+    return _render(template, status, rows=rows, page=page, parties=parties,
                    form=request.form if request.method == "POST" else {})
 
 
@@ -262,12 +264,13 @@ def answer_repair(case_id: int) -> ResponseReturnValue:
 
 def _disputes_page(status: int = 200) -> ResponseReturnValue:
     session = get_session()
-    rows = queues.open_disputes(session)
+    page = paginate(queues.open_disputes(session), endpoint="regulator.disputes")
+    rows = page.items
     context = {
         r.id: (session.get(Listing, r.listing_id), session.get(User, r.seller_id),
                session.get(User, r.buyer_id)) for r in rows
     }
-    return _render("disputes.html", status, rows=rows, context=context,
+    return _render("disputes.html", status, rows=rows, page=page, context=context,
                    form=request.form if request.method == "POST" else {})
 
 
@@ -296,16 +299,17 @@ def decide_dispute(reservation_id: int) -> ResponseReturnValue:
 @regulator_only
 def reviews() -> ResponseReturnValue:
     session = get_session()
-    held = cases.held_subjects(session)
-    parties = {r.subject: queues.party(session, r.subject or "", _key()) for r in held}
-    return _render("reviews.html", held=held, parties=parties)
+    page = paginate(cases.held_subjects(session))
+    parties = {r.subject: queues.party(session, r.subject or "", _key()) for r in page.items}
+    return _render("reviews.html", held=page.items, page=page, parties=parties)
 
 
 def _reports_page(status: int = 200) -> ResponseReturnValue:
     session = get_session()
-    rows = queues.open_reports(session)
+    page = paginate(queues.open_reports(session), endpoint="regulator.reports")
+    rows = page.items
     subjects = {r.id: cases.report_subject(session, r, _key()) for r in rows}
-    return _render("reports.html", status, rows=rows, subjects=subjects,
+    return _render("reports.html", status, rows=rows, page=page, subjects=subjects,
                    report_labels=REPORT_LABELS,
                    form=request.form if request.method == "POST" else {})
 
