@@ -129,14 +129,13 @@ def list_book(
     )
     # Checked before a cover is drawn and stored.
     listings.validate(session=session, data=data, trusted_venue=True)
-    listing = listings.create_listing(
+    listing = listings.add_listing(
         session=session,
         owner=owner,
         data=data,
         photos=[*photos, cover_picture(book)][: listings.MAX_PHOTOS],
         store=store,
         publish=True,
-        commit=False,
         trusted_venue=True,
     )
     session.add(CornerBook(listing_id=listing.id or 0, school_id=school_id, isbn13=book.isbn13))

@@ -386,7 +386,7 @@ def _intake(
             steps=data.steps, do_not_discount=data.do_not_discount, floor_fen=data.floor_fen
         ),
     )
-    listing = listings.create_listing(
+    listing = listings.add_listing(
         session=session,
         owner=staff,
         data=listing_input,
@@ -394,7 +394,6 @@ def _intake(
         store=store,
         publish=True,
         certificate_id=data.certificate_id,
-        commit=False,
         trusted_venue=True,
     )
     listing.expires_at = terms.expires_at(agreement)

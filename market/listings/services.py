@@ -211,7 +211,7 @@ def _publish(*, session: Session, listing: Listing, now: datetime) -> None:
     listing.expires_at = now + LIFETIME
 
 
-def create_listing(
+def add_listing(
     *,
     session: Session,
     owner: User,
@@ -220,14 +220,11 @@ def create_listing(
     store: ImageStore,
     publish: bool,
     certificate_id: str | None = None,
-    commit: bool = True,
     trusted_venue: bool = False,
 ) -> Listing:
-    """Create a draft, or publish it at once when it has photos (and a certificate if needed).
-
-    `commit=False` only flushes, for a caller whose whole operation commits once;
-    `trusted_venue` lets that caller (a shop's intake, a book corner) name its own venue.
-    """
+    """Add a draft, or publish it at once when it has photos (and a certificate if needed), to
+    the caller's unit of work: flushed, not committed (a shop's intake and a book corner commit
+    it with their own rows). `trusted_venue` lets such a caller name its own venue."""
     clean, grade = validate(session=session, data=data, trusted_venue=trusted_venue)
     listing = Listing(
         owner_id=owner.id or 0,
@@ -245,10 +242,26 @@ def create_listing(
     session.flush()
     if publish:
         _publish(session=session, listing=listing, now=utcnow())
-    if commit:
-        session.commit()
-    else:
-        session.flush()
+    session.flush()
+    return listing
+
+
+def create_listing(
+    *,
+    session: Session,
+    owner: User,
+    data: ListingInput,
+    photos: list[bytes],
+    store: ImageStore,
+    publish: bool,
+    certificate_id: str | None = None,
+) -> Listing:
+    """A resident's new listing (`add_listing`), committed."""
+    listing = add_listing(
+        session=session, owner=owner, data=data, photos=photos, store=store, publish=publish,
+        certificate_id=certificate_id,
+    )  # fmt: skip
+    session.commit()
     return listing
 
 
