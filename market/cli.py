@@ -1,31 +1,43 @@
-"""The `xunhuan` command: a Flask CLI group over the library functions."""
+"""The `xunhuan` commands over the library functions; `market.app.main` runs them."""
 
 from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 from sqlmodel import func, select
 
+from credit.errors import LedgerBroken
 from market.accounts import services as accounts
 from market.accounts.errors import AccountError
 from market.accounts.models import ROLE_ORG_KINDS, Role, User
+from market.books.catalogue import seed
+from market.consignment.lifecycle import tick
+from market.credit import services
+from market.credit.checkpoints import describe, require_intact, station_public_key, verify
+from market.credit.scores import recompute_all
+from market.credit.services import (
+    checkpoint,
+    checkpoint_key_path,
+    deliver_all,
+    key_from_config,
+    load_private_key,
+)
 from market.db import unit_of_work
+from market.demo import seed_demo
+from market.listings.services import expire_due, hold_ungated
+from market.migrate import upgrade
 from market.orgs.models import Organization
-
-
-def _app_factory() -> Flask:
-    from market import create_app
-
-    return create_app()
+from market.platforms.errors import PlatformError
+from market.platforms.models import SCOPES
+from market.platforms.services import create_platform, list_keys, recent_calls, revoke_key
+from market.search.views import rebuild_index
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
-    from market.migrate import upgrade
-
     upgrade(current_app.config["DATABASE_URL"])
     click.echo("database at head")
     if current_app.extensions["xunhuan.search"].status().state != "ready":
@@ -37,8 +49,6 @@ def init_db_command() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
 def seed_demo_command(if_empty: bool) -> None:
     """Load the deterministic demo data and print the demo accounts."""
-    from market.demo import seed_demo
-
     with unit_of_work() as session:
         if if_empty and session.exec(select(func.count()).select_from(User)).one():
             click.echo("database has accounts; demo data not loaded")
@@ -93,7 +103,6 @@ def create_user_command(
 def _rebuild_index() -> int:
     import os
 
-    from market.search.views import rebuild_index
 
     return rebuild_index(procs=min(os.cpu_count() or 1, 4))
 
@@ -115,8 +124,6 @@ def listings_group() -> None:
 @with_appcontext
 def expire_command() -> None:
     """Expire active listings older than 60 days (run it daily; pages show them expired already)."""
-    from market.listings.services import expire_due
-
     with unit_of_work() as session:
         ids = expire_due(session=session)
     click.echo(f"expired {len(ids)} listings")
@@ -130,7 +137,6 @@ def hold_ungated_command() -> None:
     Run once after upgrading to the device gate: listings published before it are held
     back until their owners wipe them or say why they store no personal data.
     """
-    from market.listings.services import hold_ungated
 
     with unit_of_work() as session:
         held, locked = hold_ungated(session=session)
@@ -148,16 +154,12 @@ def credit_group() -> None:
 @with_appcontext
 def credit_deliver_command() -> None:
     """Append every undelivered trade and certificate event to the ledger (idempotent)."""
-    from market.credit.services import deliver_all, key_from_config
-
     with unit_of_work() as session:
         count = deliver_all(session=session, key=key_from_config(current_app.config))
     click.echo(f"delivered {count} outbox events")
 
 
 def _station_key() -> str | None:
-    from market.credit.checkpoints import station_public_key
-    from market.credit.services import checkpoint_key_path
 
     return station_public_key(checkpoint_key_path(current_app.config))
 
@@ -167,7 +169,6 @@ def _station_key() -> str | None:
 def credit_verify_command() -> None:
     """Check the chain, its head and every signed checkpoint: print the head hash (exit 0), or
     the first checkpoint or entry that fails and why (exit 1)."""
-    from market.credit.checkpoints import describe, verify
 
     with unit_of_work() as session:
         result = verify(session=session, station_key=_station_key())
@@ -182,9 +183,6 @@ def credit_verify_command() -> None:
 def credit_checkpoint_command() -> None:
     """Verify the ledger, then sign its head with the Ed25519 key in the data dir (created 0600
     on first use); a ledger that does not verify is not signed (exit 1)."""
-    from credit.errors import LedgerBroken
-    from market.credit.checkpoints import require_intact
-    from market.credit.services import checkpoint, checkpoint_key_path, load_private_key
 
     with unit_of_work() as session:
         try:
@@ -207,9 +205,6 @@ def credit_recompute_command(stale: bool) -> None:
     the stale ones; a ledger that does not verify is refused (exit 1, nothing written)."""
     import time
 
-    from credit.errors import LedgerBroken
-    from market.credit.checkpoints import require_intact
-    from market.credit.scores import recompute_all
 
     started = time.perf_counter()
     with unit_of_work() as session:
@@ -227,9 +222,6 @@ def credit_recompute_command(stale: bool) -> None:
 @with_appcontext
 def credit_tick_command() -> None:
     """The scheduled run (cron, every few minutes): deliver, refresh stale scores, checkpoint."""
-    from market.credit import services
-    from market.credit.scores import recompute_all
-
     config = current_app.config
     with unit_of_work() as session:
         delivered = services.deliver_all(session=session, key=services.key_from_config(config))
@@ -261,10 +253,6 @@ def platform_group() -> None:
 )
 def platform_create_command(name: str, uscc: str | None, scopes: tuple[str, ...]) -> None:
     """Register partner platform NAME (or reuse it) and print a new API key once."""
-    from market.platforms.errors import PlatformError
-    from market.platforms.models import SCOPES
-    from market.platforms.services import create_platform
-
     with unit_of_work() as session:
         try:
             org, row, key = create_platform(
@@ -282,9 +270,6 @@ def platform_create_command(name: str, uscc: str | None, scopes: tuple[str, ...]
 @click.argument("prefix")
 def platform_revoke_command(prefix: str) -> None:
     """Revoke the API key with PREFIX (the 8 characters after xh_)."""
-    from market.platforms.errors import PlatformError
-    from market.platforms.services import revoke_key
-
     with unit_of_work() as session:
         try:
             row = revoke_key(session=session, prefix=prefix)
@@ -301,8 +286,6 @@ def _when(value: object) -> str:
 @with_appcontext
 def platform_list_command() -> None:
     """List the API keys: platform, prefix, scopes, created, last used, revoked (UTC)."""
-    from market.platforms.services import list_keys
-
     with unit_of_work() as session:
         rows = list_keys(session=session)
     click.echo(f"{'platform':<24} {'prefix':<8}  {'scopes':<28} created / last used / revoked")
@@ -316,8 +299,6 @@ def platform_list_command() -> None:
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 def platform_audit_command(limit: int) -> None:
     """Show the latest calls to the partner credit API, newest first."""
-    from market.platforms.services import recent_calls
-
     with unit_of_work() as session:
         calls = recent_calls(session=session, limit=limit)
     for call in calls:
@@ -338,8 +319,6 @@ def consignment_group() -> None:
 @with_appcontext
 def consignment_tick_command() -> None:
     """Apply due markdowns and end-of-term actions (run it daily after 00:00 China time)."""
-    from market.consignment.lifecycle import tick
-
     with unit_of_work() as session:
         ids = tick(session=session)
     click.echo(f"updated {len(ids)} consigned listings")
@@ -354,8 +333,6 @@ def books_group() -> None:
 @with_appcontext
 def books_seed_command() -> None:
     """Load the textbook catalogue seed (market/books/data/textbooks.csv); never overwrites."""
-    from market.books.catalogue import seed
-
     with unit_of_work() as session:
         added = seed(session=session)
     click.echo(f"added {added} textbooks to the catalogue")
@@ -375,7 +352,3 @@ def register_commands(app: Flask) -> None:
     ):
         app.cli.add_command(command)
 
-
-def main() -> None:
-    """Entry point of the `xunhuan` console script."""
-    FlaskGroup(create_app=_app_factory, help="Xunhuan (循环) marketplace commands.")()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parent.parent  # the checkout: templates, static, translations
 ENVIRONMENTS = ("development", "testing", "production")
 DEFAULT_SECRET = "dev-not-secret"  # noqa: S105 - the value refused outside development
 

@@ -23,6 +23,8 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+import wipe
+
 SCHEMA = "xunhuan.wipe-certificate/1"
 TOOL_NAME = "xunhuan-wipe-agent"
 ALG = "Ed25519"
@@ -180,8 +182,6 @@ def _check_honesty(report: dict[str, Any]) -> None:
 
 def tool_version() -> str:
     """Return the agent's version from `wipe.__version__` or the installed package."""
-    import wipe
-
     version = getattr(wipe, "__version__", None)
     if isinstance(version, str):
         return version

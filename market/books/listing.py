@@ -23,6 +23,7 @@ from market.listings.errors import InvalidTransition, NotFound
 from market.listings.models import TITLE_MAX, Listing
 from market.listings.participants import Participant, register
 from market.notifications import N_, notify
+from wipe.pdf import find_cjk_font  # the project's one CJK font lookup
 
 CATEGORY = "图书/教材教辅"
 COVER_SIZE = (600, 800)
@@ -48,7 +49,6 @@ def init_app(app: Flask) -> None:
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    from wipe.pdf import find_cjk_font  # the project's one CJK font lookup
 
     try:
         path, index = find_cjk_font()

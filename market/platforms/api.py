@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 
+from credit.errors import ProofUnavailable
 from market.credit.checkpoints import (
     MAX_LISTED,
     MAX_PROOF_ENTRIES,
@@ -188,7 +189,6 @@ def checkpoints() -> ResponseReturnValue:
 @limiter.limit(_read_limit, key_func=_rate_key)
 def consistency() -> ResponseReturnValue:
     """The payload digests that lead from the head at `from` to the head at `to`."""
-    from credit.errors import ProofUnavailable
     session = get_session()
     head_seq = SqlLedger(session).head_seq()
     first, last = _whole("from"), _whole("to", head_seq)
