@@ -219,7 +219,7 @@ def test_intake_tag_counter_sale_payout_and_statement(
         page.get_by_label("Payment method").select_option("transfer")
         page.get_by_label("Transfer reference").fill("TX-2026-0042")
         page.get_by_role("button", name="Pay out the balance").click()
-        expect(page.locator(".flash")).to_have_text("Paid out ¥600.00.")
+        expect(page.locator(".flash")).to_have_text("Paid out ¥600.")
         expect(page.get_by_test_id("balance")).to_have_text("¥0")
         expect(page.get_by_test_id("payouts")).to_contain_text("Transfer")
         expect(page.get_by_test_id("payouts")).to_contain_text("TX-2026-0042")
