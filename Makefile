@@ -62,9 +62,11 @@ upgrade: $(BIN)/.installed-dev
 	$(BIN)/uv pip compile pyproject.toml --extra dev -c requirements.lock --upgrade --generate-hashes \
 		--python-version 3.11 --quiet -o requirements-dev.lock
 
+# What CI checks before the tests (.ci/run): lint, format, types (no unused ignore), import rules.
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
-	$(BIN)/mypy market credit wipe
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 clean:

@@ -92,7 +92,7 @@ def _init_extensions(app: Flask) -> None:
     _init_listing_participants(app)
 
 
-    login_manager.login_message = _l("请先登录。")  # type: ignore[assignment]
+    login_manager.login_message = _l("请先登录。")
 
 
     web_sessions.init_app(app, login_manager)

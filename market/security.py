@@ -55,7 +55,7 @@ def requires_role(
         @wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             if not current_user.is_authenticated:
-                return login_manager.unauthorized()  # type: ignore[no-any-return]
+                return login_manager.unauthorized()
             allowed = current_user.has_role(*roles) if admit_admin else (
                 current_user.role_enum in roles)
             if roles and not allowed:

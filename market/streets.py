@@ -24,5 +24,5 @@ STREETS: dict[str, object] = {
 
 def street_choices(blank: object | None = None) -> list[SelectChoice]:
     """Options for a street select; labels stay lazy so they follow the page language."""
-    options = [SelectChoice("", blank)] if blank is not None else []  # type: ignore[arg-type]
-    return options + [SelectChoice(key, label) for key, label in STREETS.items()]  # type: ignore[arg-type]
+    options = [SelectChoice("", blank)] if blank is not None else []
+    return options + [SelectChoice(key, label) for key, label in STREETS.items()]

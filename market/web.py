@@ -31,7 +31,7 @@ PER_PAGE = 20
 
 def me() -> User:
     """The signed-in member (views behind `login_required` only)."""
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    user: User = current_user._get_current_object()
     return user
 
 

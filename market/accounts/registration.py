@@ -79,7 +79,7 @@ def start_registration(
     if sender is None:
         raise RegistrationUnavailable(_("短信验证码服务尚未开通，暂时无法注册，请稍后再试。"))
     now = utcnow()
-    session.exec(delete(PendingRegistration).where(  # type: ignore[call-overload]
+    session.exec(delete(PendingRegistration).where(
         col(PendingRegistration.created_at) < now - timedelta(days=1)))
     recent = session.exec(
         select(func.count()).select_from(PendingRegistration).where(
@@ -162,7 +162,7 @@ def verify_code(*, session: Session, pending_id: int | None, code: str, key: str
         consented_at=pending.consented_at,
         verified_at=utcnow(),
     )
-    session.exec(delete(PendingRegistration).where(  # type: ignore[call-overload]
+    session.exec(delete(PendingRegistration).where(
         col(PendingRegistration.identifier) == pending.identifier))
     services.commit_new_user(session)
     return user

@@ -19,7 +19,7 @@ class OrganizationForm(FlaskForm):
     )
     kind = SelectField(
         _l("类型"),
-        choices=[SelectChoice(k.value, ORG_KIND_LABELS[k]) for k in OrgKind],  # type: ignore[arg-type]
+        choices=[SelectChoice(k.value, ORG_KIND_LABELS[k]) for k in OrgKind],
         validators=[DataRequired()],
     )
     street = SelectField(

@@ -26,7 +26,7 @@ from market.listings.grading import checklist_for
 
 
 def _choices(values: tuple[str, ...], blank: Any) -> list[Any]:
-    return [SelectChoice("", blank), *(SelectChoice(v, _l(v)) for v in values)]  # type: ignore[arg-type]
+    return [SelectChoice("", blank), *(SelectChoice(v, _l(v)) for v in values)]
 
 
 class JoinForm(FlaskForm):
@@ -75,7 +75,7 @@ def book_list_form(**kwargs: Any) -> BookListForm:
             f"q_{question.key}",
             RadioField(
                 question.label,
-                choices=[SelectChoice(o.value, o.label) for o in question.options],  # type: ignore[arg-type]
+                choices=[SelectChoice(o.value, o.label) for o in question.options],
                 validators=[InputRequired(message=_l("请回答此项。"))],
             ),
         )
@@ -90,9 +90,9 @@ def book_list_form(**kwargs: Any) -> BookListForm:
         )
         setattr(Form, f"d_{item.key}", field)
     form = Form(**kwargs)
-    form.question_fields = [getattr(form, f"q_{q.key}") for q in checklist.questions]  # type: ignore[attr-defined]
-    form.disclosure_fields = [getattr(form, f"d_{d.key}") for d in checklist.disclosures]  # type: ignore[attr-defined]
-    form.checklist = checklist  # type: ignore[attr-defined]  # for the grade preview
+    form.question_fields = [getattr(form, f"q_{q.key}") for q in checklist.questions]
+    form.disclosure_fields = [getattr(form, f"d_{d.key}") for d in checklist.disclosures]
+    form.checklist = checklist  # for the grade preview
     return form
 
 

@@ -21,7 +21,7 @@ from market.consignment.terms import END_ACTION_LABELS, EndAction
 from market.listings.forms import MoneyField
 from market.money import yuan_to_fen
 
-END_CHOICES = [SelectChoice(a.value, END_ACTION_LABELS[a]) for a in EndAction]  # type: ignore[arg-type]
+END_CHOICES = [SelectChoice(a.value, END_ACTION_LABELS[a]) for a in EndAction]
 STEPS_HINT = _l("格式：天数:比例，用逗号分隔，如“30:80, 60:60”表示第30天起八折、第60天起六折。")
 
 
@@ -148,7 +148,7 @@ class ClaimForm(FlaskForm):
 class PayoutForm(FlaskForm):
     method = SelectField(
         _l("付款方式"),
-        choices=[SelectChoice("cash", _l("现金")), SelectChoice("transfer", _l("转账"))],  # type: ignore[arg-type]
+        choices=[SelectChoice("cash", _l("现金")), SelectChoice("transfer", _l("转账"))],
     )
     reference = StringField(_l("转账流水号"), validators=[Optional(), Length(max=60)])
 

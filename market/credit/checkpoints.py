@@ -31,7 +31,7 @@ def station_public_key(key_path: Path) -> str | None:
     if not key_path.exists():
         return None
     key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-    return key.public_key().public_bytes(  # type: ignore[union-attr]
+    return key.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     ).hex()
 

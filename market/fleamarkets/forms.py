@@ -39,10 +39,10 @@ APPLICATION_LABELS = {
     ApplicationStatus.REVOKED: _l("已被取消"),
 }
 MIN_GRADE_CHOICES = [
-    SelectChoice("", _l("不限")),  # type: ignore[arg-type]
-    SelectChoice("N", _l("N 及以上（无不良记录，新用户可报名）")),  # type: ignore[arg-type]
-    SelectChoice("B", _l("B 及以上")),  # type: ignore[arg-type]
-    SelectChoice("A", _l("仅 A")),  # type: ignore[arg-type]
+    SelectChoice("", _l("不限")),
+    SelectChoice("N", _l("N 及以上（无不良记录，新用户可报名）")),
+    SelectChoice("B", _l("B 及以上")),
+    SelectChoice("A", _l("仅 A")),
 ]
 REPORT_LABELS = {
     "approved": _l("已批准摊位"),
@@ -84,7 +84,7 @@ class MarketDayForm(FlaskForm):
     )
     status = SelectField(
         _l("状态"),
-        choices=[SelectChoice(s.value, label) for s, label in DAY_STATUS_LABELS.items()],  # type: ignore[arg-type]
+        choices=[SelectChoice(s.value, label) for s, label in DAY_STATUS_LABELS.items()],
     )
 
 

@@ -31,7 +31,7 @@ YES_NO = [
     SelectChoice("", _l("请选择")),
     SelectChoice("yes", _l("是")),
     SelectChoice("no", _l("否")),
-]  # type: ignore[arg-type]
+]
 
 
 class MoneyField(DecimalField):
@@ -65,7 +65,7 @@ class ListingForm(FlaskForm):
     )
     mode = RadioField(
         _l("交易方式"),
-        choices=[SelectChoice(m.value, MODE_LABELS[m]) for m in Mode],  # type: ignore[arg-type]
+        choices=[SelectChoice(m.value, MODE_LABELS[m]) for m in Mode],
         default=Mode.SELL.value,
         validators=[InputRequired(message=_l("请选择交易方式。"))],
     )
@@ -89,8 +89,8 @@ class ListingForm(FlaskForm):
     no_data_reason = SelectField(
         _l("原因"),
         choices=[
-            SelectChoice("", _l("请选择")),  # type: ignore[arg-type]
-            *(SelectChoice(r.key, r.label) for r in devices.REASONS.values()),  # type: ignore[arg-type]
+            SelectChoice("", _l("请选择")),
+            *(SelectChoice(r.key, r.label) for r in devices.REASONS.values()),
         ],
         validate_choice=False,
     )
@@ -122,7 +122,7 @@ def build_form(category: str, venue_choices: list[tuple[str, str]], **kwargs: An
             f"q_{question.key}",
             RadioField(
                 question.label,
-                choices=[SelectChoice(o.value, o.label) for o in question.options],  # type: ignore[arg-type]
+                choices=[SelectChoice(o.value, o.label) for o in question.options],
                 validators=[InputRequired(message=_l("请回答此项。"))],
             ),
         )
@@ -142,9 +142,9 @@ def build_form(category: str, venue_choices: list[tuple[str, str]], **kwargs: An
         setattr(CategoryForm, name, field)
     form = CategoryForm(**kwargs)
     form.venue.choices = venue_choices
-    form.question_fields = [getattr(form, f"q_{q.key}") for q in checklist.questions]  # type: ignore[attr-defined]
-    form.disclosure_fields = [getattr(form, f"d_{d.key}") for d in checklist.disclosures]  # type: ignore[attr-defined]
-    form.checklist = checklist  # type: ignore[attr-defined]  # for the grade preview
+    form.question_fields = [getattr(form, f"q_{q.key}") for q in checklist.questions]
+    form.disclosure_fields = [getattr(form, f"d_{d.key}") for d in checklist.disclosures]
+    form.checklist = checklist  # for the grade preview
     return form
 
 

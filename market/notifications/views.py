@@ -55,7 +55,7 @@ def index() -> ResponseReturnValue:
 @login_required
 def mark_read() -> ResponseReturnValue:
     session = get_session()
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         update(Notification)
         .where(col(Notification.user_id) == current_user.id, col(Notification.read_at).is_(None))
         .values(read_at=utcnow())

@@ -58,7 +58,7 @@ def _caller() -> services.Caller | None:
         token = _token()
         cached = services.find_caller(session=get_session(), token=token) if token else None
         g.api_caller = cached
-    return cached  # type: ignore[return-value]
+    return cached
 
 
 def _rate_key() -> str:

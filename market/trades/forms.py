@@ -77,7 +77,7 @@ class ReturnForm(FlaskForm):
 class ReportForm(FlaskForm):
     reason = SelectField(
         _l("举报原因"),
-        choices=[SelectChoice(r.value, REPORT_LABELS[r]) for r in ReportReason],  # type: ignore[arg-type]
+        choices=[SelectChoice(r.value, REPORT_LABELS[r]) for r in ReportReason],
         validators=[InputRequired()],
     )
     text = TextAreaField(

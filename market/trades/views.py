@@ -99,7 +99,7 @@ def show(reservation_id: int) -> ResponseReturnValue:
     return _page(reservation_id)
 
 
-def _step(reservation_id: int, form: FlaskForm, name: str, action) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+def _step(reservation_id: int, form: FlaskForm, name: str, action) -> ResponseReturnValue:
     """Validate `form`, run `action`; show the page again with errors next to the field."""
     if form.validate_on_submit():
         try:

@@ -22,8 +22,8 @@ from market.trades.models import Reservation, ReservationStatus
 from market.web import me, refused
 
 
-def _grant_form(members: list, **kwargs: object) -> GrantForm:  # type: ignore[type-arg]
-    form = GrantForm(**kwargs)  # type: ignore[arg-type]
+def _grant_form(members: list, **kwargs: object) -> GrantForm:
+    form = GrantForm(**kwargs)
     form.user_id.choices = [("", _("请选择"))] + [
         (str(u.id), _("%(name)s（%(klass)s）", name=u.display_name, klass=klass))
         for _m, u, klass in members
