@@ -60,26 +60,37 @@ def generate(rng: random.Random, n_events: int, sellers: list[str]) -> list[Cred
         if roll < 0.35 and done:
             ref, cp, t0 = rng.choice(done)
             stars = rng.choice((5, 5, 5, 4, 3, 2, 1))
-            events.append(CreditEvent(seller, "rating", stars, "xunhuan", cp, max(when, t0), ref,
-                                      f"e{i}"))
+            events.append(
+                CreditEvent(seller, "rating", stars, "xunhuan", cp, max(when, t0), ref, f"e{i}")
+            )
             continue
         cp = rng.choice(buyers)
         if roll < 0.90:
-            events.append(CreditEvent(seller, "trade_completed", None, "xunhuan", cp, when,
-                                      f"t{i}", f"e{i}"))
+            events.append(
+                CreditEvent(seller, "trade_completed", None, "xunhuan", cp, when, f"t{i}", f"e{i}")
+            )
             done.append((f"t{i}", cp, when))
         elif roll < 0.96:
-            events.append(CreditEvent(seller, "wipe_certificate", None, "xunhuan", None, when,
-                                      f"c{i}", f"e{i}"))
+            events.append(
+                CreditEvent(
+                    seller, "wipe_certificate", None, "xunhuan", None, when, f"c{i}", f"e{i}"
+                )
+            )
         elif roll < 0.998:
             outcome = rng.choice(("lost_unresolved", "lost_resolved", "won", "withdrawn"))
-            events.append(CreditEvent(seller, "dispute_outcome", None, "partner", cp, when, None,
-                                      f"e{i}", outcome))
+            events.append(
+                CreditEvent(
+                    seller, "dispute_outcome", None, "partner", cp, when, None, f"e{i}", outcome
+                )
+            )
         else:
             tier = rng.choice(("minor", "ordinary", "serious"))
             detail = f"tier={tier};status=confirmed;category=misdescription"
-            events.append(CreditEvent(seller, "finding", None, "regulator", None, when, f"case{i}",
-                                      f"e{i}", detail))
+            events.append(
+                CreditEvent(
+                    seller, "finding", None, "regulator", None, when, f"case{i}", f"e{i}", detail
+                )
+            )
     return events
 
 
@@ -105,8 +116,10 @@ def main() -> None:
     rng = random.Random(2026)
     sellers = subjects(rng, args.subjects)
     events: list[CreditEvent] = []
-    timed(f"generate {args.events:,} events", lambda: events.extend(
-        generate(rng, args.events, sellers)))
+    timed(
+        f"generate {args.events:,} events",
+        lambda: events.extend(generate(rng, args.events, sellers)),
+    )
 
     book = ScoreBook()
     book.load(events)
@@ -135,13 +148,14 @@ def main() -> None:
         lookup_ns.append(time.perf_counter_ns() - started)
     assert grade in "ABCDN"
     grades = sorted(Counter(r.grade for r in results.values() if r).items())
-    print(f"incremental update p95: {p95_ms(update_ns):.3f} ms, max {max(update_ns) / 1e6:.2f} ms "
-          f"(subject sizes {len(events) / len(sellers):.0f} events on average)")
+    print(
+        f"incremental update p95: {p95_ms(update_ns):.3f} ms, max {max(update_ns) / 1e6:.2f} ms "
+        f"(subject sizes {len(events) / len(sellers):.0f} events on average)"
+    )
     print(f"grade lookup p95: {p95_ms(lookup_ns) * 1000:.2f} µs; grades {grades}")
 
     ledger = InMemoryLedger()
-    timed("ledger append all events",
-          lambda: [append_event(ledger, e) for e in events])  # type: ignore[func-returns-value]
+    timed("ledger append all events", lambda: [append_event(ledger, e) for e in events])  # type: ignore[func-returns-value]
     verify_s = timed("verify chain", lambda: print("  ", verify_chain(ledger).ok))
 
     def bare_hashlib() -> None:
@@ -151,14 +165,16 @@ def main() -> None:
 
     baseline_verify = timed("baseline bare hashlib over the same bytes", bare_hashlib)
     middle = len(ledger.entries) // 2
-    ledger.entries[middle] = replace(ledger.entries[middle],
-                                     payload=ledger.entries[middle].payload.replace("e", "E", 1))
-    timed("verify after editing the middle entry",
-          lambda: print("  ", verify_chain(ledger)))
+    ledger.entries[middle] = replace(
+        ledger.entries[middle], payload=ledger.entries[middle].payload.replace("e", "E", 1)
+    )
+    timed("verify after editing the middle entry", lambda: print("  ", verify_chain(ledger)))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory {peak:,.0f} MiB")
-    print(f"ratios: recompute {recompute / baseline_recompute:.1f} x naive, "
-          f"verify {verify_s / baseline_verify:.1f} x bare hashlib")
+    print(
+        f"ratios: recompute {recompute / baseline_recompute:.1f} x naive, "
+        f"verify {verify_s / baseline_verify:.1f} x bare hashlib"
+    )
 
 
 if __name__ == "__main__":

@@ -170,8 +170,7 @@ def chain(events: list[CreditEvent]) -> list[LedgerEntry]:
     return entries
 
 
-def in_memory_recompute(events: list[CreditEvent]) -> tuple[tuple[float, float],
-                                                             Counter[str]]:
+def in_memory_recompute(events: list[CreditEvent]) -> tuple[tuple[float, float], Counter[str]]:
     """The library's own full recompute, the baseline; its grades to compare with SQL's."""
     book = ScoreBook()
     book.load(events)
@@ -179,8 +178,9 @@ def in_memory_recompute(events: list[CreditEvent]) -> tuple[tuple[float, float],
     book.recompute_all(as_of=AS_OF)
     wall, cpu, _srv = stop()
     print(f"baseline: ScoreBook.recompute_all in memory: {costs(wall, cpu, 0)}", flush=True)
-    return (wall, cpu), Counter(r.grade for s in {e.subject for e in events}
-                                if (r := book.result(s)) is not None)
+    return (wall, cpu), Counter(
+        r.grade for s in {e.subject for e in events} if (r := book.result(s)) is not None
+    )
 
 
 def prepare(args: argparse.Namespace) -> dict[str, Any]:
@@ -188,8 +188,10 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(2026)
     sellers = subjects(rng, args.subjects)
     events: list[CreditEvent] = []
-    timed(f"generate {args.events:,} events (bench/credit.py)", lambda: events.extend(
-        generate(rng, args.events, sellers)))
+    timed(
+        f"generate {args.events:,} events (bench/credit.py)",
+        lambda: events.extend(generate(rng, args.events, sellers)),
+    )
     # The harness's million events and entries are kept out of the collector's full walks: a
     # web worker or `xunhuan credit recompute` holds no such heap, and walking it inflated
     # every measurement below (recompute on PostgreSQL took 51 s instead of 32 s).
@@ -205,10 +207,17 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
             prev = hashlib.sha256((prev + entry.payload).encode()).hexdigest()
 
     hash_s = timed("baseline: bare hashlib over the same strings", bare_hashlib)
-    print(f"grades in memory {sorted(grades.items())}; peak memory {peak_mib():,.0f} MiB",
-          flush=True)
-    return {"events": events, "entries": entries, "sellers": sellers, "book": book,
-            "hash_s": hash_s, "grades": grades}
+    print(
+        f"grades in memory {sorted(grades.items())}; peak memory {peak_mib():,.0f} MiB", flush=True
+    )
+    return {
+        "events": events,
+        "entries": entries,
+        "sellers": sellers,
+        "book": book,
+        "hash_s": hash_s,
+        "grades": grades,
+    }
 
 
 def new_trades(rng: random.Random, count: int, sellers: list[str], tag: str) -> list[CreditEvent]:
@@ -216,8 +225,18 @@ def new_trades(rng: random.Random, count: int, sellers: list[str], tag: str) -> 
     out = []
     for i in range(count):
         buyer = person_subject(f"buyer-{rng.randrange(len(sellers) * 2)}", KEY)
-        out.append(CreditEvent(rng.choice(sellers), "trade_completed", None, "xunhuan", buyer,
-                               AS_OF - timedelta(minutes=1), f"{tag}{i}", f"bench:{tag}{i}"))
+        out.append(
+            CreditEvent(
+                rng.choice(sellers),
+                "trade_completed",
+                None,
+                "xunhuan",
+                buyer,
+                AS_OF - timedelta(minutes=1),
+                f"{tag}{i}",
+                f"bench:{tag}{i}",
+            )
+        )
     return out
 
 
@@ -227,8 +246,11 @@ def new_trades(rng: random.Random, count: int, sellers: list[str], tag: str) -> 
 @contextlib.contextmanager
 def sqlite_database() -> Iterator[tuple[str, str, Cpu]]:
     with tempfile.TemporaryDirectory(prefix="credit-bench-") as tmp:
-        yield (f"sqlite:///{tmp}/bench.db", f"SQLite {sqlite3.sqlite_version} (WAL, file in {tmp})",
-               no_server)
+        yield (
+            f"sqlite:///{tmp}/bench.db",
+            f"SQLite {sqlite3.sqlite_version} (WAL, file in {tmp})",
+            no_server,
+        )
 
 
 @contextlib.contextmanager
@@ -245,8 +267,14 @@ def postgresql_database() -> Iterator[tuple[str, str, Cpu]]:
             version = conn.exec_driver_sql("SHOW server_version").scalar()
         engine.dispose()
         postmaster = int((cluster.datadir / "postmaster.pid").read_text().split()[0])
-        yield url, (f"PostgreSQL {version} (throwaway cluster on 127.0.0.1, fsync=off, "
-                    "synchronous_commit=off)"), cluster_cpu(postmaster)
+        yield (
+            url,
+            (
+                f"PostgreSQL {version} (throwaway cluster on 127.0.0.1, fsync=off, "
+                "synchronous_commit=off)"
+            ),
+            cluster_cpu(postmaster),
+        )
     finally:
         cluster.stop()
 
@@ -260,16 +288,18 @@ def database_size(engine: Engine, url: str) -> str:
         total = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
     else:
         with engine.connect() as conn:
-            total = int(conn.exec_driver_sql(
-                "SELECT pg_database_size(current_database())").scalar() or 0)
+            total = int(
+                conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar() or 0
+            )
     return f"{total / 2**20:,.0f} MiB"
 
 
 # --- the measurements ------------------------------------------------------------------------
 
 
-def load(engine: Engine, entries: list[LedgerEntry], events: list[CreditEvent],
-         batch: int) -> float:
+def load(
+    engine: Engine, entries: list[LedgerEntry], events: list[CreditEvent], batch: int
+) -> float:
     """Insert every entry with Core executemany, one transaction per batch; set the head."""
     started = time.perf_counter()
     for start in range(0, len(entries), batch):
@@ -284,15 +314,19 @@ def load(engine: Engine, entries: list[LedgerEntry], events: list[CreditEvent],
                 "event_id": entry.event_id,
                 "recorded_at": datetime.fromisoformat(entry.recorded_at or ""),
             }
-            for entry, event in zip(entries[start : start + batch],
-                                    events[start : start + batch], strict=True)
+            for entry, event in zip(
+                entries[start : start + batch], events[start : start + batch], strict=True
+            )
         ]
         with engine.begin() as conn:
             conn.execute(LEDGER.insert(), rows)
     last = entries[-1]
     with engine.begin() as conn:
-        conn.execute(HEAD.update().where(HEAD.c.id == HEAD_ID)
-                     .values(seq=last.seq, entry_hash=last.entry_hash))
+        conn.execute(
+            HEAD.update()
+            .where(HEAD.c.id == HEAD_ID)
+            .values(seq=last.seq, entry_hash=last.entry_hash)
+        )
     return time.perf_counter() - started
 
 
@@ -307,11 +341,14 @@ def recompute(engine: Engine, server: Cpu) -> tuple[tuple[float, float, float], 
 def recompute_by_phase(engine: Engine) -> dict[str, float]:
     """`recompute_all` again with its steps timed: which part of the SQL path costs what."""
     clock = Clock()
-    saved = {name: getattr(scores, name)
-             for name in ("_event_json", "_values", "_upsert", "score_subject", "CreditEvent")}
+    saved = {
+        name: getattr(scores, name)
+        for name in ("_event_json", "_values", "_upsert", "score_subject", "CreditEvent")
+    }
     scores._event_json = clock.wrap("json.loads of the payloads", scores._event_json)
     scores.CreditEvent = SimpleNamespace(  # type: ignore[misc,assignment]
-        from_dict=clock.wrap("CreditEvent.from_dict (validation)", CreditEvent.from_dict))
+        from_dict=clock.wrap("CreditEvent.from_dict (validation)", CreditEvent.from_dict)
+    )
     scores._values = clock.wrap("_values", scores._values)
     scores.score_subject = clock.wrap("score_subject (the formula)", scores.score_subject)
     scores._upsert = clock.wrap("upsert into credit_scores", scores._upsert)
@@ -325,8 +362,9 @@ def recompute_by_phase(engine: Engine) -> dict[str, float]:
         for name, value in saved.items():
             setattr(scores, name, value)
     spent = dict(clock.spent)
-    spent["stale_after and the row dict"] = (spent.pop("_values")
-                                             - spent["score_subject (the formula)"])
+    spent["stale_after and the row dict"] = (
+        spent.pop("_values") - spent["score_subject (the formula)"]
+    )
     spent["the rest: queries, row fetch, flush, loop"] = total - sum(spent.values())
     spent["total (with the timers' own cost)"] = total
     return spent
@@ -334,8 +372,7 @@ def recompute_by_phase(engine: Engine) -> dict[str, float]:
 
 def score_grades(engine: Engine) -> Counter[str]:
     with Session(engine) as session:
-        rows = session.exec(select(CreditScore.grade, sa.func.count()).group_by(
-            CreditScore.grade))
+        rows = session.exec(select(CreditScore.grade, sa.func.count()).group_by(CreditScore.grade))
         return Counter({grade: count for grade, count in rows})
 
 
@@ -379,8 +416,7 @@ def appends_by_step(engine: Engine, events: list[CreditEvent]) -> dict[str, list
     return steps
 
 
-def writer(url: str, events: list[CreditEvent], barrier: Barrier, out: Any,
-           fixes: bool) -> None:
+def writer(url: str, events: list[CreditEvent], barrier: Barrier, out: Any, fixes: bool) -> None:
     """A writer process: (lock wait, total) per event; the lock is taken as `append_events` does."""
     engine = make_engine(url)
     samples = []
@@ -398,14 +434,17 @@ def writer(url: str, events: list[CreditEvent], barrier: Barrier, out: Any,
     out.put(samples)
 
 
-def concurrent_appends(url: str, events: list[CreditEvent], writers: int,
-                       fixes: bool = False) -> tuple[float, list[int], list[int]]:
+def concurrent_appends(
+    url: str, events: list[CreditEvent], writers: int, fixes: bool = False
+) -> tuple[float, list[int], list[int]]:
     """Wall seconds, lock waits and the rest of each append, `writers` processes at once."""
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(writers + 1)
     out = ctx.Queue()
-    procs = [ctx.Process(target=writer, args=(url, events[k::writers], barrier, out, fixes))
-             for k in range(writers)]
+    procs = [
+        ctx.Process(target=writer, args=(url, events[k::writers], barrier, out, fixes))
+        for k in range(writers)
+    ]
     for proc in procs:
         proc.start()
     try:
@@ -445,13 +484,15 @@ def timed_verify(engine: Engine, server: Cpu) -> tuple[float, float, float]:
 def core_verify(engine: Engine) -> float:
     """Stream the chain's columns with Core and hash them (chain v2): the read and the hashing
     alone, without the column checks."""
-    query = sa.select(LEDGER.c.seq, LEDGER.c.prev_hash, LEDGER.c.payload,
-                      LEDGER.c.entry_hash).order_by(LEDGER.c.seq)
+    query = sa.select(
+        LEDGER.c.seq, LEDGER.c.prev_hash, LEDGER.c.payload, LEDGER.c.entry_hash
+    ).order_by(LEDGER.c.seq)
     started = time.perf_counter()
     prev = GENESIS_HASH
     with engine.connect() as conn:
-        for _seq, prev_hash, payload, entry_hash in conn.execution_options(
-                yield_per=1000).execute(query):
+        for _seq, prev_hash, payload, entry_hash in conn.execution_options(yield_per=1000).execute(
+            query
+        ):
             assert prev_hash == prev
             digest = hashlib.sha256(payload.encode()).hexdigest()
             prev = hashlib.sha256((prev + digest).encode()).hexdigest()
@@ -483,8 +524,11 @@ def proposed_fixes() -> Iterator[None]:
     `SqlLedger.iter_entries`, is in the code since chain v2)."""
     patches = [
         (scores, "_upsert", _upsert_executemany),
-        (credit.events, "is_valid_uscc",
-         functools.lru_cache(maxsize=65_536)(credit.events.is_valid_uscc)),
+        (
+            credit.events,
+            "is_valid_uscc",
+            functools.lru_cache(maxsize=65_536)(credit.events.is_valid_uscc),
+        ),
     ]
     saved = [(owner, name, getattr(owner, name)) for owner, name, _new in patches]
     for owner, name, new in patches:
@@ -499,16 +543,17 @@ def proposed_fixes() -> Iterator[None]:
 # --- one database ----------------------------------------------------------------------------
 
 
-def measure_recompute(engine: Engine, server: Cpu, data: dict[str, Any],
-                      profile: bool) -> Summary:
+def measure_recompute(engine: Engine, server: Cpu, data: dict[str, Any], profile: bool) -> Summary:
     out: Summary = []
     (wall, cpu, srv), count = recompute(engine, server)
     book_wall, book_cpu = data["book"]
     grades = score_grades(engine)
     same = grades == data["grades"]
-    line = (f"{costs(wall, cpu, srv)}, {count:,} subjects; {wall / book_wall:.1f} x ScoreBook's "
-            f"wall ({book_wall:.1f} s), {(cpu + srv) / book_cpu:.1f} x its CPU "
-            f"({book_cpu:.1f} s); grades {'match the library' if same else 'DIFFER'}")
+    line = (
+        f"{costs(wall, cpu, srv)}, {count:,} subjects; {wall / book_wall:.1f} x ScoreBook's "
+        f"wall ({book_wall:.1f} s), {(cpu + srv) / book_cpu:.1f} x its CPU "
+        f"({book_cpu:.1f} s); grades {'match the library' if same else 'DIFFER'}"
+    )
     print(f"recompute_all: {line}", flush=True)
     out.append(("full recompute (scores.recompute_all)", line))
     if not same:
@@ -524,25 +569,33 @@ def measure_recompute(engine: Engine, server: Cpu, data: dict[str, Any],
     return out
 
 
-def measure_appends(engine: Engine, url: str, args: argparse.Namespace,
-                    rng: random.Random, sellers: list[str]) -> Summary:
+def measure_appends(
+    engine: Engine, url: str, args: argparse.Namespace, rng: random.Random, sellers: list[str]
+) -> Summary:
     out: Summary = []
     walls, cpus = appends(engine, new_trades(rng, args.updates, sellers, "u"))
-    for label, values in ((f"incremental: {args.updates:,} x append_events + commit", walls),
-                          ("incremental, CPU time of this process", cpus)):
+    for label, values in (
+        (f"incremental: {args.updates:,} x append_events + commit", walls),
+        ("incremental, CPU time of this process", cpus),
+    ):
         print(f"{label}: {spread(values)}", flush=True)
         out.append((label, spread(values)))
-    for label, values in appends_by_step(engine, new_trades(rng, args.updates, sellers,
-                                                           "v")).items():
+    for label, values in appends_by_step(
+        engine, new_trades(rng, args.updates, sellers, "v")
+    ).items():
         print(f"  {label}: {spread(values)}", flush=True)
         out.append((f"incremental, by step: {label}", spread(values)))
     if args.writers > 1:
-        wall, locks, rest = concurrent_appends(url, new_trades(rng, args.updates, sellers, "w"),
-                                               args.writers)
+        wall, locks, rest = concurrent_appends(
+            url, new_trades(rng, args.updates, sellers, "w"), args.writers
+        )
         label = f"incremental, {args.writers} writer processes at once"
         totals = [a + b for a, b in zip(locks, rest, strict=True)]
-        for what, values in (("total", totals), ("waiting for the head lock", locks),
-                             ("total without the lock wait", rest)):
+        for what, values in (
+            ("total", totals),
+            ("waiting for the head lock", locks),
+            ("total without the lock wait", rest),
+        ):
             print(f"  {label}, {what}: {spread(values)}", flush=True)
             out.append((f"{label}, {what}", spread(values)))
         out.append((f"{label}, throughput", f"{len(totals) / wall:,.0f} events/s"))
@@ -557,11 +610,16 @@ def measure_lookups(engine: Engine, count: int, rng: random.Random) -> Summary:
     found = lookups(engine, wanted, lambda s, subject: scores.lookup(s, subject, now=AS_OF))
     bare = lookups(engine, wanted, lambda s, subject: s.get(CreditScore, subject))
     later = AS_OF + timedelta(days=2)  # past every row's stale_after: rescored from the ledger
-    stale = lookups(engine, wanted[: max(count // 10, 2)],
-                    lambda s, subject: scores.lookup(s, subject, now=later))
-    for label, values in ((f"lookup: {len(found):,} x scores.lookup, fresh rows", found),
-                          ("baseline: session.get(CreditScore, subject)", bare),
-                          (f"lookup of a stale row ({len(stale):,}, rescored)", stale)):
+    stale = lookups(
+        engine,
+        wanted[: max(count // 10, 2)],
+        lambda s, subject: scores.lookup(s, subject, now=later),
+    )
+    for label, values in (
+        (f"lookup: {len(found):,} x scores.lookup, fresh rows", found),
+        ("baseline: session.get(CreditScore, subject)", bare),
+        (f"lookup of a stale row ({len(stale):,}, rescored)", stale),
+    ):
         print(f"{label}: {spread(values)}", flush=True)
         out.append((label, spread(values)))
     p95 = statistics.quantiles(found, n=100)[94] / statistics.quantiles(bare, n=100)[94]
@@ -574,26 +632,39 @@ def measure_verify(engine: Engine, server: Cpu, data: dict[str, Any]) -> Summary
     core = core_verify(engine)
     with Session(engine) as session:
         total = SqlLedger(session).head_seq()
-    line = (f"{costs(wall, cpu, srv)}; {wall / data['hash_s']:.1f} x bare hashlib in memory "
-            f"({data['hash_s']:.2f} s), {wall / core:.1f} x Core read + hashlib ({core:.1f} s)")
+    line = (
+        f"{costs(wall, cpu, srv)}; {wall / data['hash_s']:.1f} x bare hashlib in memory "
+        f"({data['hash_s']:.2f} s), {wall / core:.1f} x Core read + hashlib ({core:.1f} s)"
+    )
     print(f"verify {total:,} entries: {line}", flush=True)
     return [(f"chain verification (services.verify), {total:,} entries", line)]
 
 
-def measure_what_if(engine: Engine, server: Cpu, url: str, args: argparse.Namespace,
-                    rng: random.Random, data: dict[str, Any]) -> Summary:
+def measure_what_if(
+    engine: Engine,
+    server: Cpu,
+    url: str,
+    args: argparse.Namespace,
+    rng: random.Random,
+    data: dict[str, Any],
+) -> Summary:
     out: Summary = []
     sellers = data["sellers"]
     with proposed_fixes():
         took, _count = recompute(engine, server)
         same = score_grades(engine) == data["grades"]
-        out.append(("what-if: full recompute",
-                    f"{costs(*took)}; grades {'match the library' if same else 'DIFFER'}"))
+        out.append(
+            (
+                "what-if: full recompute",
+                f"{costs(*took)}; grades {'match the library' if same else 'DIFFER'}",
+            )
+        )
         walls, _cpus = appends(engine, new_trades(rng, args.updates, sellers, "x"))
         out.append(("what-if: append_events + commit", spread(walls)))
         if args.writers > 1:
             _wall, locks, rest = concurrent_appends(
-                url, new_trades(rng, args.updates, sellers, "y"), args.writers, fixes=True)
+                url, new_trades(rng, args.updates, sellers, "y"), args.writers, fixes=True
+            )
             totals = [a + b for a, b in zip(locks, rest, strict=True)]
             out.append((f"what-if: {args.writers} writers, total", spread(totals)))
             out.append((f"what-if: {args.writers} writers, without the lock wait", spread(rest)))
@@ -613,8 +684,10 @@ def run(name: str, args: argparse.Namespace, data: dict[str, Any]) -> Summary:
         engine = make_engine(url)
         try:
             took = load(engine, entries, data["events"], args.batch)
-            line = (f"{took:.1f} s, {len(entries) / took:,.0f} rows/s, "
-                    f"{database_size(engine, url)} on disk")
+            line = (
+                f"{took:.1f} s, {len(entries) / took:,.0f} rows/s, "
+                f"{database_size(engine, url)} on disk"
+            )
             print(f"load {len(entries):,} entries: {line}", flush=True)
             out.append((f"load (Core executemany, {args.batch:,} rows a transaction)", line))
             if engine.dialect.name == "postgresql":
@@ -649,18 +722,27 @@ def main() -> None:
     parser.add_argument("--subjects", type=int, default=50_000)
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--updates", type=int, default=2_000)
-    parser.add_argument("--writers", type=int, default=2,
-                        help="writer processes for the contention run (1: skip it)")
+    parser.add_argument(
+        "--writers",
+        type=int,
+        default=2,
+        help="writer processes for the contention run (1: skip it)",
+    )
     parser.add_argument("--lookups", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=10_000, help="rows per INSERT transaction")
     parser.add_argument("--profile", action="store_true", help="cProfile one more recompute")
-    parser.add_argument("--what-if", action="store_true",
-                        help="repeat with the recommended changes patched in (this process)")
+    parser.add_argument(
+        "--what-if",
+        action="store_true",
+        help="repeat with the recommended changes patched in (this process)",
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, stop_on_term)
-    print(f"{os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"SQLAlchemy {sa.__version__}, SQLite {sqlite3.sqlite_version}; {load_average()}",
-          flush=True)
+    print(
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"SQLAlchemy {sa.__version__}, SQLite {sqlite3.sqlite_version}; {load_average()}",
+        flush=True,
+    )
     data = prepare(args)
     names = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     summaries = {name: run(name, args, data) for name in names}

@@ -56,36 +56,65 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def agent_pass(device: str, pattern: str, keep: dict[str, Filler], *,
-               chunk_size: int = CHUNK_SIZE, writers: int = WRITERS) -> None:
+def agent_pass(
+    device: str,
+    pattern: str,
+    keep: dict[str, Filler],
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    writers: int = WRITERS,
+) -> None:
     """Run one overwrite pass (with its fsync) and keep its filler for the verify."""
     with Target(device) as target:
-        result = write_pass(target, Filler.for_pass(parse_pattern(pattern)),
-                            stop=threading.Event(), chunk_size=chunk_size, writers=writers)
+        result = write_pass(
+            target,
+            Filler.for_pass(parse_pattern(pattern)),
+            stop=threading.Event(),
+            chunk_size=chunk_size,
+            writers=writers,
+        )
     assert not result.errors, result.errors
     keep["filler"] = result.filler
 
 
-def agent_verify(device: str, keep: dict[str, Filler], *, chunk_size: int = CHUNK_SIZE,
-                 readers: int = READERS) -> None:
+def agent_verify(
+    device: str, keep: dict[str, Filler], *, chunk_size: int = CHUNK_SIZE, readers: int = READERS
+) -> None:
     """Read the whole device back and compare it with the last pass."""
     with Target(device) as target:
-        found = verify(target, keep["filler"], "full", stop=threading.Event(),
-                       chunk_size=chunk_size, readers=readers)
+        found = verify(
+            target,
+            keep["filler"],
+            "full",
+            stop=threading.Event(),
+            chunk_size=chunk_size,
+            readers=readers,
+        )
     assert found.result == "passed", found
 
 
 def nwipe(device: str, method: str, log: Path) -> float:
     """Time one nwipe pass, from its own log (start of pass to bytes written)."""
-    argv = ["nwipe", "--autonuke", "--nogui", f"--method={method}", "--verify=off",
-            "--noblank", f"--logfile={log}", device]
+    argv = [
+        "nwipe",
+        "--autonuke",
+        "--nogui",
+        f"--method={method}",
+        "--verify=off",
+        "--noblank",
+        f"--logfile={log}",
+        device,
+    ]
     log.unlink(missing_ok=True)
     drop_caches()
     started = time.perf_counter()
     tool(argv)
     wall = time.perf_counter() - started
-    stamps = re.findall(r"^\[(\d+/\d+/\d+ \d+:\d+:\d+)\].*(Starting pass|bytes written)",
-                        log.read_text(), re.MULTILINE)
+    stamps = re.findall(
+        r"^\[(\d+/\d+/\d+ \d+:\d+:\d+)\].*(Starting pass|bytes written)",
+        log.read_text(),
+        re.MULTILINE,
+    )
     print(f"  nwipe {method}: {wall:.2f} s wall clock, log {stamps[0][0]} .. {stamps[-1][0]}")
     return wall
 
@@ -109,8 +138,15 @@ def main() -> None:
     keep: dict[str, Filler] = {}
     times: dict[str, list[float]] = {}
     blocks = f"count={size // (4 * MIB)}"
-    dd_write = ["dd", "if=/dev/zero", f"of={device}", "bs=4M", blocks, "oflag=direct",
-                "status=none"]
+    dd_write = [
+        "dd",
+        "if=/dev/zero",
+        f"of={device}",
+        "bs=4M",
+        blocks,
+        "oflag=direct",
+        "status=none",
+    ]
     dd_read = ["dd", f"if={device}", "iflag=direct", "of=/dev/null", "bs=4M", "status=none"]
     steps: list[tuple[str, Callable[[], object]]] = [
         ("dd write", lambda: tool(dd_write)),
@@ -120,16 +156,21 @@ def main() -> None:
         ("agent random pass", lambda: agent_pass(device, "random", keep)),
         ("agent verify random", lambda: agent_verify(device, keep)),
         # the same with one 8 MiB request at a time, as dd does with 4 MiB
-        ("8 MiB x1 zero pass", lambda: agent_pass(device, "zero", keep, chunk_size=8 * MIB,
-                                                  writers=1)),
-        ("8 MiB x1 verify zero", lambda: agent_verify(device, keep, chunk_size=8 * MIB,
-                                                      readers=1)),
-        ("8 MiB x1 random pass", lambda: agent_pass(device, "random", keep,
-                                                    chunk_size=8 * MIB, writers=1)),
+        (
+            "8 MiB x1 zero pass",
+            lambda: agent_pass(device, "zero", keep, chunk_size=8 * MIB, writers=1),
+        ),
+        ("8 MiB x1 verify zero", lambda: agent_verify(device, keep, chunk_size=8 * MIB, readers=1)),
+        (
+            "8 MiB x1 random pass",
+            lambda: agent_pass(device, "random", keep, chunk_size=8 * MIB, writers=1),
+        ),
     ]
     try:
-        print(f"{device} over {backing}: {size / GIB:.1f} GiB, "
-              f"direct-io {Path(f'/sys/block/{Path(device).name}/loop/dio').read_text().strip()}")
+        print(
+            f"{device} over {backing}: {size / GIB:.1f} GiB, "
+            f"direct-io {Path(f'/sys/block/{Path(device).name}/loop/dio').read_text().strip()}"
+        )
         tool(dd_write)  # allocate every block before measuring
         for run in range(args.runs):
             for name, step in steps:
@@ -148,11 +189,17 @@ def main() -> None:
     for name, seconds in median.items():
         print(f"| {name} | {seconds:.2f} | {size / MIB / seconds:.0f} |")
     print("\nratios (agent speed / baseline speed):")
-    pairs = [("agent zero pass", "dd write"), ("agent random pass", "dd write"),
-             ("agent verify zero", "dd read"), ("agent verify random", "dd read"),
-             ("8 MiB x1 zero pass", "dd write"), ("8 MiB x1 random pass", "dd write"),
-             ("8 MiB x1 verify zero", "dd read"),
-             ("agent zero pass", "nwipe zero"), ("agent random pass", "nwipe random")]
+    pairs = [
+        ("agent zero pass", "dd write"),
+        ("agent random pass", "dd write"),
+        ("agent verify zero", "dd read"),
+        ("agent verify random", "dd read"),
+        ("8 MiB x1 zero pass", "dd write"),
+        ("8 MiB x1 random pass", "dd write"),
+        ("8 MiB x1 verify zero", "dd read"),
+        ("agent zero pass", "nwipe zero"),
+        ("agent random pass", "nwipe random"),
+    ]
     for agent, base in pairs:
         if base in median:
             print(f"  {agent} / {base}: {median[base] / median[agent]:.2f}")

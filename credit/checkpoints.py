@@ -58,8 +58,9 @@ def signed_body(seq: int, head_hash: str, at: str) -> bytes:
     return canonical_json({"at": at, "head_hash": head_hash, "seq": seq}).encode()
 
 
-def make_checkpoint(repo: LedgerRepository, private_key: Ed25519PrivateKey, *,
-                    at: datetime | None = None) -> dict[str, Any]:
+def make_checkpoint(
+    repo: LedgerRepository, private_key: Ed25519PrivateKey, *, at: datetime | None = None
+) -> dict[str, Any]:
     """Sign the current head: {seq, head_hash, at, signature (hex)}."""
     head = repo.head()
     seq, head_hash = (head.seq, head.entry_hash) if head else (0, GENESIS_HASH)
@@ -71,8 +72,9 @@ def make_checkpoint(repo: LedgerRepository, private_key: Ed25519PrivateKey, *,
 def check_signature(checkpoint: Mapping[str, Any], public_key: Ed25519PublicKey) -> bool:
     """Whether `checkpoint` ({seq, head_hash, at, signature}) was signed by `public_key`."""
     try:
-        body = signed_body(int(checkpoint["seq"]), str(checkpoint["head_hash"]),
-                           str(checkpoint["at"]))
+        body = signed_body(
+            int(checkpoint["seq"]), str(checkpoint["head_hash"]), str(checkpoint["at"])
+        )
         public_key.verify(bytes.fromhex(str(checkpoint["signature"])), body)
     except InvalidSignature:
         return False
@@ -81,8 +83,12 @@ def check_signature(checkpoint: Mapping[str, Any], public_key: Ed25519PublicKey)
     return True
 
 
-def verify_ledger(repo: LedgerRepository, checkpoints: Iterable[SignedCheckpoint] = (), *,
-                  trusted_keys: Iterable[str] | None = None) -> VerifyResult:
+def verify_ledger(
+    repo: LedgerRepository,
+    checkpoints: Iterable[SignedCheckpoint] = (),
+    *,
+    trusted_keys: Iterable[str] | None = None,
+) -> VerifyResult:
     """Walk the chain once: the first entry edited, missing or moved, else the first checkpoint
     the chain does not extend (bad signature, truncated or rewound, forked).
 
@@ -97,8 +103,12 @@ def verify_ledger(repo: LedgerRepository, checkpoints: Iterable[SignedCheckpoint
     return failed or VerifyResult(True, walk.prev_hash, length=walk.expected - 1)
 
 
-def failing_checkpoint(walk: Walk, checkpoints: Iterable[SignedCheckpoint], *,
-                       trusted_keys: Iterable[str] | None = None) -> VerifyResult | None:
+def failing_checkpoint(
+    walk: Walk,
+    checkpoints: Iterable[SignedCheckpoint],
+    *,
+    trusted_keys: Iterable[str] | None = None,
+) -> VerifyResult | None:
     """After a finished `walk` (built with the checkpoints' seqs), the first checkpoint it does
     not extend, or None."""
     length = walk.expected - 1
@@ -110,8 +120,9 @@ def failing_checkpoint(walk: Walk, checkpoints: Iterable[SignedCheckpoint], *,
     return None
 
 
-def _checkpoint_failure(cp: SignedCheckpoint, trusted: set[str] | None, length: int,
-                        hashes: Mapping[int, str]) -> str | None:
+def _checkpoint_failure(
+    cp: SignedCheckpoint, trusted: set[str] | None, length: int, hashes: Mapping[int, str]
+) -> str | None:
     if trusted is not None and cp.public_key not in trusted:
         return "signed by a key that is not the station's"
     try:
@@ -126,18 +137,30 @@ def _checkpoint_failure(cp: SignedCheckpoint, trusted: set[str] | None, length: 
     return None
 
 
-def verify_checkpoint(checkpoint: Mapping[str, Any], public_key: Ed25519PublicKey,
-                      repo: LedgerRepository) -> VerifyResult:
+def verify_checkpoint(
+    checkpoint: Mapping[str, Any], public_key: Ed25519PublicKey, repo: LedgerRepository
+) -> VerifyResult:
     """Check the signature, then that the chain is intact and still holds that head at that seq."""
     if not check_signature(checkpoint, public_key):
         return VerifyResult(False, "", None, "bad signature")
     seq, head_hash = int(checkpoint["seq"]), str(checkpoint["head_hash"])
-    mark = SignedCheckpoint(0, seq, head_hash, str(checkpoint["at"]),
-                            str(checkpoint["signature"]), public_key.public_bytes_raw().hex())
+    mark = SignedCheckpoint(
+        0,
+        seq,
+        head_hash,
+        str(checkpoint["at"]),
+        str(checkpoint["signature"]),
+        public_key.public_bytes_raw().hex(),
+    )
     result = verify_ledger(repo, [mark])
     if not result.ok and result.checkpoint_id is not None:
-        return VerifyResult(False, result.head_hash, seq, "ledger does not hold the "
-                            "checkpointed head (truncated or rewritten)", result.length)
+        return VerifyResult(
+            False,
+            result.head_hash,
+            seq,
+            "ledger does not hold the checkpointed head (truncated or rewritten)",
+            result.length,
+        )
     return result
 
 
@@ -160,9 +183,12 @@ def consistency_proof(entries: Iterable[LedgerEntry], first: int, last: int) -> 
         to_hash = from_hash
     if from_hash is None or to_hash is None or len(steps) != last - first:
         raise ProofUnavailable("the ledger does not hold that range")
-    return {"from": {"seq": first, "head_hash": from_hash},
-            "to": {"seq": last, "head_hash": to_hash},
-            "algorithm": PROOF_ALGORITHM, "entries": steps}
+    return {
+        "from": {"seq": first, "head_hash": from_hash},
+        "to": {"seq": last, "head_hash": to_hash},
+        "algorithm": PROOF_ALGORITHM,
+        "entries": steps,
+    }
 
 
 def recompute_head(held_head: str, digests: Iterable[str]) -> str:

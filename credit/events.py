@@ -58,8 +58,9 @@ REVIEW_GRADES = frozenset({"C", "D"})
 REVIEW_DECISIONS = frozenset({"confirmed", "rejected"})
 COMPLIANCE_CHECKS = frozenset({"wipe", "complaint"})
 COMPLIANCE_RESULTS = frozenset({"pass", "fail"})
-NEEDS_EVIDENCE = frozenset({"trade_completed", "rating", "wipe_certificate", "finding",
-                            "compliance"})
+NEEDS_EVIDENCE = frozenset(
+    {"trade_completed", "rating", "wipe_certificate", "finding", "compliance"}
+)
 ORGANIZATIONS_ONLY = frozenset({"compliance"})
 FINDING_CATEGORIES = frozenset({"fraud", "counterfeit", "misdescription", "penalty", "other"})
 MAX_TEXT = 200
@@ -70,12 +71,18 @@ REFERENCE_CHARS = "A-Z a-z 0-9 . _ : / # @ + = -"
 _PERSON = re.compile(r"p:[0-9a-f]{64}")
 # kind -> (required keys, optional keys, the form shown when the detail is wrong)
 _DETAIL_KEYS = {
-    "finding": ({"tier", "status", "category"}, {"months", "supersedes"},
-                "tier=<minor|ordinary|serious>;status=<pending|confirmed>;category=<fraud|"
-                "counterfeit|misdescription|penalty|other>[;months=<n>][;supersedes=<event_id>]"),
+    "finding": (
+        {"tier", "status", "category"},
+        {"months", "supersedes"},
+        "tier=<minor|ordinary|serious>;status=<pending|confirmed>;category=<fraud|"
+        "counterfeit|misdescription|penalty|other>[;months=<n>][;supersedes=<event_id>]",
+    ),
     "appeal": ({"target"}, set(), "target=<finding event_id>"),
-    "appeal_result": ({"target", "decision"}, set(),
-                      "target=<finding event_id>;decision=<upheld|voided>"),
+    "appeal_result": (
+        {"target", "decision"},
+        set(),
+        "target=<finding event_id>;decision=<upheld|voided>",
+    ),
     "repair": ({"target"}, {"decision"}, "target=<finding event_id>[;decision=<granted|refused>]"),
     "void": ({"target"}, set(), "target=<event_id>"),
     "grade_review": ({"grade", "decision"}, set(), "grade=<C|D>;decision=<confirmed|rejected>"),
@@ -89,6 +96,7 @@ _DETAIL_VALUES = {
     "grade_review": {"grade": REVIEW_GRADES, "decision": REVIEW_DECISIONS},
     "compliance": {"check": COMPLIANCE_CHECKS, "result": COMPLIANCE_RESULTS},
 }
+
 
 def person_subject(raw_id: str, key: bytes) -> str:
     """Key a person by HMAC-SHA256 of the normalized ID number, never the number itself."""
@@ -159,8 +167,9 @@ class CreditEvent:
                 isinstance(value, str) and REFERENCE.fullmatch(value)
             ):
                 raise InvalidEvent(f"{name} must be a reference: 1-120 of {REFERENCE_CHARS}")
-        if self.detail is not None and (not isinstance(self.detail, str)
-                                        or len(self.detail) > MAX_TEXT):
+        if self.detail is not None and (
+            not isinstance(self.detail, str) or len(self.detail) > MAX_TEXT
+        ):
             raise InvalidEvent(f"detail must be at most {MAX_TEXT} characters")
         if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:
             raise InvalidEvent("occurred_at must be timezone-aware")
@@ -194,8 +203,9 @@ class CreditEvent:
     def _check_detail_values(self, parts: dict[str, str]) -> None:
         for key, allowed in _DETAIL_VALUES.get(self.kind, {}).items():
             if key in parts and parts[key] not in allowed:
-                raise InvalidEvent(f"{self.kind} {key} must be one of {sorted(allowed)}, "
-                                   f"got {parts[key]!r}")
+                raise InvalidEvent(
+                    f"{self.kind} {key} must be one of {sorted(allowed)}, got {parts[key]!r}"
+                )
         if self.kind == "finding":
             if parts["tier"] not in TIERS:
                 raise InvalidEvent(f"finding tier must be one of {sorted(TIERS)}")

@@ -133,19 +133,36 @@ class InMemoryLedger:
         return self.personal.pop(ref, None) is not None
 
 
-def _v2_entry(prev: LedgerEntry | None, body: dict[str, Any], *, subject: str | None,
-              event_id: str) -> LedgerEntry:
+def _v2_entry(
+    prev: LedgerEntry | None, body: dict[str, Any], *, subject: str | None, event_id: str
+) -> LedgerEntry:
     seq, prev_hash = (prev.seq + 1, prev.entry_hash) if prev else (1, GENESIS_HASH)
     payload = canonical_json({**body, "v": CHAIN_VERSION, "seq": seq})
-    return LedgerEntry(seq, prev_hash, payload, chain_hash(prev_hash, payload),
-                       body["personal_ref"], subject, event_id, body["recorded_at"])
+    return LedgerEntry(
+        seq,
+        prev_hash,
+        payload,
+        chain_hash(prev_hash, payload),
+        body["personal_ref"],
+        subject,
+        event_id,
+        body["recorded_at"],
+    )
 
 
-def build_entry(prev: LedgerEntry | None, event: CreditEvent, personal_ref: str | None, *,
-                recorded_at: datetime | None = None) -> LedgerEntry:
+def build_entry(
+    prev: LedgerEntry | None,
+    event: CreditEvent,
+    personal_ref: str | None,
+    *,
+    recorded_at: datetime | None = None,
+) -> LedgerEntry:
     """The v2 entry that records `event` after `prev`."""
-    body = {"event": event.to_dict(), "personal_ref": personal_ref,
-            "recorded_at": format_time(recorded_at or datetime.now(UTC))}
+    body = {
+        "event": event.to_dict(),
+        "personal_ref": personal_ref,
+        "recorded_at": format_time(recorded_at or datetime.now(UTC)),
+    }
     return _v2_entry(prev, body, subject=event.subject, event_id=event.event_id)
 
 
@@ -156,14 +173,17 @@ def v1_column_row(entry: LedgerEntry) -> str:
 
 def build_anchor(prev: LedgerEntry, v1_columns: str, *, recorded_at: datetime) -> LedgerEntry:
     """The first v2 entry after v1 entries: commits to their head and to their columns' digest."""
-    body = {"anchor": {"v1_head": prev.entry_hash, "v1_entries": prev.seq,
-                       "v1_columns": v1_columns},
-            "personal_ref": None, "recorded_at": format_time(recorded_at)}
+    body = {
+        "anchor": {"v1_head": prev.entry_hash, "v1_entries": prev.seq, "v1_columns": v1_columns},
+        "personal_ref": None,
+        "recorded_at": format_time(recorded_at),
+    }
     return _v2_entry(prev, body, subject=None, event_id=ANCHOR_EVENT_ID)
 
 
-def append_event(repo: LedgerRepository, event: CreditEvent,
-                 personal: Mapping[str, str] | None = None) -> LedgerEntry:
+def append_event(
+    repo: LedgerRepository, event: CreditEvent, personal: Mapping[str, str] | None = None
+) -> LedgerEntry:
     """Append `event`; `personal` (names, phones, raw IDs) goes to the side store only."""
     ref = uuid.uuid4().hex if personal else None
     entry = build_entry(repo.head(), event, ref)
@@ -239,13 +259,19 @@ class Walk:
             return None
         first_v2, self.v2_started = not self.v2_started, True
         if "anchor" not in body:
-            return "version 1 entries without a version 2 anchor" if first_v2 and entry.seq > 1 \
+            return (
+                "version 1 entries without a version 2 anchor"
+                if first_v2 and entry.seq > 1
                 else None
+            )
         anchor = body["anchor"]
         if not first_v2 or entry.seq == 1:
             return "an anchor that does not follow the version 1 entries"
-        expected = {"v1_head": entry.prev_hash, "v1_entries": entry.seq - 1,
-                    "v1_columns": self.v1.hexdigest()}
+        expected = {
+            "v1_head": entry.prev_hash,
+            "v1_entries": entry.seq - 1,
+            "v1_columns": self.v1.hexdigest(),
+        }
         if anchor != expected:
             return "a version 1 entry's columns differ from what the anchor committed to"
         return None
@@ -255,12 +281,16 @@ class Walk:
         for entry in entries:
             reason = self.step(entry)
             if reason:
-                return VerifyResult(False, self.prev_hash, self.expected, reason,
-                                    self.expected - 1)
+                return VerifyResult(False, self.prev_hash, self.expected, reason, self.expected - 1)
         length = self.expected - 1
         if length and not self.v2_started:
-            return VerifyResult(False, self.prev_hash, length, "version 1 entries without a "
-                                "version 2 anchor (run `xunhuan init-db`)", length)
+            return VerifyResult(
+                False,
+                self.prev_hash,
+                length,
+                "version 1 entries without a version 2 anchor (run `xunhuan init-db`)",
+                length,
+            )
         return None
 
 
@@ -270,8 +300,9 @@ def verify_chain(repo: LedgerRepository) -> VerifyResult:
     `credit.checkpoints.verify_ledger` does the same walk and also checks signed checkpoints.
     """
     walk = Walk()
-    return walk.run(repo.iter_entries()) or VerifyResult(True, walk.prev_hash,
-                                                         length=walk.expected - 1)
+    return walk.run(repo.iter_entries()) or VerifyResult(
+        True, walk.prev_hash, length=walk.expected - 1
+    )
 
 
 def _version(body: Mapping[str, Any] | None) -> int:

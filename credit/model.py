@@ -30,19 +30,30 @@ APPEAL_DAYS = 15
 REVIEW_VALID_DAYS = 90
 GRADE_RANK = {"D": 0, "C": 1, "B": 2, "A": 3}
 # A failed compliance check weighs like a dispute lost without the seller resolving it.
-WEIGHTS = {"trade_completed": 1.0, "wipe_certificate": 0.5, "dispute_lost": -3.0,
-           "misdescription": -3.0, "compliance_pass": 1.0, "compliance_fail": -3.0}
+WEIGHTS = {
+    "trade_completed": 1.0,
+    "wipe_certificate": 0.5,
+    "dispute_lost": -3.0,
+    "misdescription": -3.0,
+    "compliance_pass": 1.0,
+    "compliance_fail": -3.0,
+}
 PARTS = ("behaviour", "compliance")
 _BANDS = ("low_score", "fair_score", "good_score", "high_score")
 _PART_REASONS = ("counterparty_cap", "new_subject", *_BANDS)
 # Every code a result's `reasons` may hold (the API's enum and the pages' labels come from here).
 REASON_CODES = (
-    "active_serious_record", "active_ordinary_record", "active_minor_record",
-    "pending_finding", "record_under_appeal",
+    "active_serious_record",
+    "active_ordinary_record",
+    "active_minor_record",
+    "pending_finding",
+    "record_under_appeal",
     *_PART_REASONS,
     *(f"compliance_{code}" for code in _PART_REASONS),
-    "behaviour_part_lower", "compliance_part_lower",
-    "regulator_confirmation_required", "regulator_confirmed_grade",
+    "behaviour_part_lower",
+    "compliance_part_lower",
+    "regulator_confirmation_required",
+    "regulator_confirmed_grade",
 )
 # What other platforms may be told: nothing a regulator has not confirmed (an unreviewed finding,
 # a formula-only drop waiting for review) leaves the marketplace (PIPL art. 24).
@@ -51,10 +62,20 @@ SHARED_REASON_CODES = tuple(
 )
 # Every `Contribution.why_not`.
 WHY_NOT_CODES = (
-    "after_as_of", "voided", "no_completed_trade", "not_the_buyer", "trade_already_rated",
-    "one_rating_per_counterparty_per_week", "counterparty_cap", "record_layer",
-    "repair_before_minimum_period", "repair_refused", "appeal_target_not_a_record",
-    "appeal_after_deadline", "appeal_already_decided", "review_expired",
+    "after_as_of",
+    "voided",
+    "no_completed_trade",
+    "not_the_buyer",
+    "trade_already_rated",
+    "one_rating_per_counterparty_per_week",
+    "counterparty_cap",
+    "record_layer",
+    "repair_before_minimum_period",
+    "repair_refused",
+    "appeal_target_not_a_record",
+    "appeal_after_deadline",
+    "appeal_already_decided",
+    "review_expired",
 )
 
 
@@ -176,8 +197,9 @@ class _Layer:
         return out
 
 
-def score_subject(events: Iterable[CreditEvent], *, as_of: datetime,
-                  subject: str | None = None) -> CreditResult:
+def score_subject(
+    events: Iterable[CreditEvent], *, as_of: datetime, subject: str | None = None
+) -> CreditResult:
     """Score with the platform model for "o:" subjects, the person model otherwise.
 
     `subject` names whom an empty event list is about (it must match the events' subject).
@@ -189,23 +211,37 @@ def score_subject(events: Iterable[CreditEvent], *, as_of: datetime,
     return score(evs, as_of=as_of, subject=who)
 
 
-def score(events: Iterable[CreditEvent], *, as_of: datetime,
-          subject: str | None = None) -> CreditResult:
+def score(
+    events: Iterable[CreditEvent], *, as_of: datetime, subject: str | None = None
+) -> CreditResult:
     """Score one subject's events with the person model as of `as_of` (aware).
 
     Events after `as_of` are ignored.
     """
     layer = _layer(events, as_of, subject)
     part, weighed = _part("behaviour", layer, as_of, _raw_weight)
-    reasons = [*layer.reasons(), *part.reasons, *_hold_reasons(part.grade, part.formula_grade,
-                                                                layer)]
-    return CreditResult(layer.subject, part.score, part.grade, part.confidence, reasons,
-                        FORMULA_VERSION, as_of, _contributions(layer, [weighed]), layer.records,
-                        part.formula_grade)
+    reasons = [
+        *layer.reasons(),
+        *part.reasons,
+        *_hold_reasons(part.grade, part.formula_grade, layer),
+    ]
+    return CreditResult(
+        layer.subject,
+        part.score,
+        part.grade,
+        part.confidence,
+        reasons,
+        FORMULA_VERSION,
+        as_of,
+        _contributions(layer, [weighed]),
+        layer.records,
+        part.formula_grade,
+    )
 
 
-def score_platform(events: Iterable[CreditEvent], *, as_of: datetime,
-                   subject: str | None = None) -> CreditResult:
+def score_platform(
+    events: Iterable[CreditEvent], *, as_of: datetime, subject: str | None = None
+) -> CreditResult:
     """Score a platform: the lower grade of its behaviour and compliance parts.
 
     A part that is N (too little data) does not lower the grade; both N give N. The score and
@@ -222,15 +258,28 @@ def score_platform(events: Iterable[CreditEvent], *, as_of: datetime,
         formula = min((p.formula_grade for p in graded), key=GRADE_RANK.__getitem__)
     confident = [p for p in parts if p.confidence >= MIN_CONFIDENCE]
     shown = min(confident, key=lambda p: p.score) if confident else behaviour
-    reasons = [*layer.reasons(), *behaviour.reasons,
-               *(f"compliance_{code}" for code in compliance.reasons)]
+    reasons = [
+        *layer.reasons(),
+        *behaviour.reasons,
+        *(f"compliance_{code}" for code in compliance.reasons),
+    ]
     if len(graded) == 2 and behaviour.formula_grade != compliance.formula_grade:
         low = min(parts, key=lambda p: GRADE_RANK[p.formula_grade])
         reasons.append(f"{low.name}_part_lower")
     reasons += _hold_reasons(grade, formula, layer)
-    return CreditResult(layer.subject, shown.score, grade, shown.confidence, reasons,
-                        FORMULA_VERSION, as_of, _contributions(layer, [b_weighed, c_weighed]),
-                        layer.records, formula, {p.name: p for p in parts})
+    return CreditResult(
+        layer.subject,
+        shown.score,
+        grade,
+        shown.confidence,
+        reasons,
+        FORMULA_VERSION,
+        as_of,
+        _contributions(layer, [b_weighed, c_weighed]),
+        layer.records,
+        formula,
+        {p.name: p for p in parts},
+    )
 
 
 def _layer(events: Iterable[CreditEvent], as_of: datetime, subject: str | None) -> _Layer:
@@ -248,8 +297,15 @@ def _layer(events: Iterable[CreditEvent], as_of: datetime, subject: str | None) 
             skipped[e.event_id] = "voided"
     records = _records(present, voided, as_of, skipped)
     active = {rec.tier for rec in records if rec.status == "active"}
-    cap = ("D" if "serious" in active else "C" if "ordinary" in active
-           else "B" if "minor" in active else "A")
+    cap = (
+        "D"
+        if "serious" in active
+        else "C"
+        if "ordinary" in active
+        else "B"
+        if "minor" in active
+        else "A"
+    )
     floor = _review_floor(present, voided, as_of, skipped)
     return _Layer(next(iter(subjects), None), evs, present, voided, skipped, records, cap, floor)
 
@@ -263,8 +319,9 @@ def _voided(events: Sequence[CreditEvent]) -> set[str]:
     return out
 
 
-def _review_floor(events: Sequence[CreditEvent], voided: set[str], as_of: datetime,
-                  skipped: dict[str, str]) -> str:
+def _review_floor(
+    events: Sequence[CreditEvent], voided: set[str], as_of: datetime, skipped: dict[str, str]
+) -> str:
     """The worst grade the regulator's latest valid word allows the formula to give.
 
     A confirmed review allows its grade (a confirmed D also allows C); a rejection takes back
@@ -286,8 +343,9 @@ def _review_floor(events: Sequence[CreditEvent], voided: set[str], as_of: dateti
     return floor
 
 
-def _records(events: Sequence[CreditEvent], voided: set[str], as_of: datetime,
-             skipped: dict[str, str]) -> list[Record]:
+def _records(
+    events: Sequence[CreditEvent], voided: set[str], as_of: datetime, skipped: dict[str, str]
+) -> list[Record]:
     findings = [e for e in events if e.kind == "finding"]
     # A confirmation closes its case's pending finding for good, even if it is voided later.
     confirmed = [e for e in findings if e.details["status"] == "confirmed"]
@@ -330,16 +388,35 @@ def _records(events: Sequence[CreditEvent], voided: set[str], as_of: datetime,
             status = "ended"
         under_appeal = e.event_id in appealed and e.event_id not in decided
         appeal_until = None
-        if (status == "active" and e.event_id not in appealed and e.event_id not in decided
-                and as_of <= start + deadline):
+        if (
+            status == "active"
+            and e.event_id not in appealed
+            and e.event_id not in decided
+            and as_of <= start + deadline
+        ):
             appeal_until = start + deadline
-        out.append(Record(e.event_id, f["tier"], f["category"], status, start, repair_from, until,
-                          under_appeal and status != "voided", appeal_until))
+        out.append(
+            Record(
+                e.event_id,
+                f["tier"],
+                f["category"],
+                status,
+                start,
+                repair_from,
+                until,
+                under_appeal and status != "voided",
+                appeal_until,
+            )
+        )
     return out
 
 
-def _appeals(events: Sequence[CreditEvent], findings: dict[str, CreditEvent],
-             decided: dict[str, datetime], skipped: dict[str, str]) -> set[str]:
+def _appeals(
+    events: Sequence[CreditEvent],
+    findings: dict[str, CreditEvent],
+    decided: dict[str, datetime],
+    skipped: dict[str, str],
+) -> set[str]:
     """The findings with an appeal filed within 15 days of their confirmation."""
     accepted = set()
     deadline = timedelta(days=APPEAL_DAYS)
@@ -348,8 +425,11 @@ def _appeals(events: Sequence[CreditEvent], findings: dict[str, CreditEvent],
             continue
         target = findings.get(e.details["target"])
         why = None
-        if (target is None or target.details["status"] != "confirmed"
-                or e.occurred_at < target.occurred_at):
+        if (
+            target is None
+            or target.details["status"] != "confirmed"
+            or e.occurred_at < target.occurred_at
+        ):
             why = "appeal_target_not_a_record"
         elif e.occurred_at - target.occurred_at > deadline:
             why = "appeal_after_deadline"
@@ -416,8 +496,11 @@ def _contributions(layer: _Layer, parts: Sequence[_Weighed]) -> list[Contributio
         why = layer.skipped.get(e.event_id)
         found = next((p for p in parts if p.weigh(e) is not None), None)
         if found is None:
-            out.append(Contribution(e.event_id, e.kind, 0.0, 0.0, False, why or "record_layer",
-                                    0.0, "record"))
+            out.append(
+                Contribution(
+                    e.event_id, e.kind, 0.0, 0.0, False, why or "record_layer", 0.0, "record"
+                )
+            )
             continue
         raw, dec = found.weights.get(e.event_id, (0.0, 0.0, None))[:2]
         cw = found.counted.get(e.event_id, 0.0)
@@ -427,10 +510,16 @@ def _contributions(layer: _Layer, parts: Sequence[_Weighed]) -> list[Contributio
     return out
 
 
-def _behaviour(events: Sequence[CreditEvent], voided: set[str], skipped: dict[str, str],
-               as_of: datetime, weigh: Weigh) -> Weights:
-    trades = {e.evidence: e for e in events
-              if e.kind == "trade_completed" and e.event_id not in voided}
+def _behaviour(
+    events: Sequence[CreditEvent],
+    voided: set[str],
+    skipped: dict[str, str],
+    as_of: datetime,
+    weigh: Weigh,
+) -> Weights:
+    trades = {
+        e.evidence: e for e in events if e.kind == "trade_completed" and e.event_id not in voided
+    }
     rated: set[str | None] = set()
     last_rating: dict[str, datetime] = {}
     out: Weights = {}

@@ -91,9 +91,7 @@ def _init_extensions(app: Flask) -> None:
     _init_credit(app)
     _init_listing_participants(app)
 
-
     login_manager.login_message = _l("请先登录。")
-
 
     web_sessions.init_app(app, login_manager)
     sms.init_app(app)

@@ -103,7 +103,6 @@ def create_user_command(
 def _rebuild_index() -> int:
     import os
 
-
     return rebuild_index(procs=min(os.cpu_count() or 1, 4))
 
 
@@ -204,7 +203,6 @@ def credit_recompute_command(stale: bool) -> None:
     """Verify the ledger, then rescore every subject from it (after a formula change), or only
     the stale ones; a ledger that does not verify is refused (exit 1, nothing written)."""
     import time
-
 
     started = time.perf_counter()
     with unit_of_work() as session:
@@ -351,4 +349,3 @@ def register_commands(app: Flask) -> None:
         platform_group,
     ):
         app.cli.add_command(command)
-

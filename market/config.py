@@ -26,6 +26,7 @@ PASSED_THROUGH = (
     "XUNHUAN_SMS_SENDER",
 )
 
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "development"

@@ -142,9 +142,12 @@ def _classify(raw: str, plus: bool, groups: int) -> tuple[str, str] | None:
     """(kind, mask) of one candidate number written as `raw` (digits, maybe a final X)."""
     digits = raw.upper()
     for prefix in ("0086", "86"):
-        rest = digits[len(prefix):]
-        if digits.startswith(prefix) and _MOBILE.fullmatch(rest) and (plus or len(prefix) == 4
-                                                                     or groups > 1):
+        rest = digits[len(prefix) :]
+        if (
+            digits.startswith(prefix)
+            and _MOBILE.fullmatch(rest)
+            and (plus or len(prefix) == 4 or groups > 1)
+        ):
             return "mobile", "+86 " + mask_mobile(rest)
     if plus:
         return None
@@ -201,8 +204,7 @@ def find_identifiers(text: str | None) -> list[Finding]:
         return []
     folded = _fold(text)
     emails = [
-        Finding("email", m.start(), m.end(), mask_email(m.group()))
-        for m in _EMAIL.finditer(folded)
+        Finding("email", m.start(), m.end(), mask_email(m.group())) for m in _EMAIL.finditer(folded)
     ]
     found = emails + _numbers(folded, [(f.start, f.end) for f in emails])
     return sorted(found, key=lambda f: f.start)
@@ -214,7 +216,7 @@ def mask_text(text: str | None) -> str:
         return text or ""
     out, last = [], 0
     for finding in find_identifiers(text):
-        out += [text[last:finding.start], finding.masked]
+        out += [text[last : finding.start], finding.masked]
         last = finding.end
     out.append(text[last:])
     return "".join(out)
@@ -237,8 +239,13 @@ def exposure_warnings(fields: Mapping[str, str | None]) -> list[str]:
         kinds = identifier_kinds(text)
         if kinds:
             warnings.append(
-                str(_l("%(field)s中含有%(what)s，公开展示时会被遮盖。", field=label,
-                       what=kinds_label(kinds)))
+                str(
+                    _l(
+                        "%(field)s中含有%(what)s，公开展示时会被遮盖。",
+                        field=label,
+                        what=kinds_label(kinds),
+                    )
+                )
             )
     return warnings
 
@@ -286,7 +293,10 @@ def shown_disclosures(
     if may_see_raw(viewer, owner_id):
         return dict(disclosures or {})
     return {
-        key: mask_serial(str(value)) if key in SERIAL_KEYS and value
-        else mask_text(value) if isinstance(value, str) else value
+        key: mask_serial(str(value))
+        if key in SERIAL_KEYS and value
+        else mask_text(value)
+        if isinstance(value, str)
+        else value
         for key, value in (disclosures or {}).items()
     }

@@ -56,8 +56,9 @@ def requires_role(
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            allowed = current_user.has_role(*roles) if admit_admin else (
-                current_user.role_enum in roles)
+            allowed = (
+                current_user.has_role(*roles) if admit_admin else (current_user.role_enum in roles)
+            )
             if roles and not allowed:
                 abort(403)
             return view(*args, **kwargs)

@@ -15,8 +15,13 @@ def test_every_import_linter_contract_is_kept() -> None:
     # A subprocess, so the graph is built from the files on disk and not from modules the
     # test session has already imported (or patched).
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command;"
-         " sys.exit(lint_imports_command())", "--no-cache"],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from importlinter.cli import lint_imports_command;"
+            " sys.exit(lint_imports_command())",
+            "--no-cache",
+        ],
         cwd=ROOT,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
         capture_output=True,
@@ -25,7 +30,6 @@ def test_every_import_linter_contract_is_kept() -> None:
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "0 broken" in result.stdout
-
 
 
 OUR_PACKAGES = ("market", "wipe", "credit")
@@ -61,11 +65,16 @@ def test_no_module_of_ours_is_imported_inside_a_function() -> None:
 def test_the_check_sees_an_import_inside_a_function(tmp_path: Path) -> None:
     package = tmp_path / "market"
     package.mkdir()
-    (package / "fine.py").write_text("import json\nfrom market.db import utcnow\n\n\n"
-                                     "def f():\n    import os\n    return os\n")
-    (package / "dodge.py").write_text("def f():\n    from market.db import utcnow\n"
-                                      "    return utcnow\n\n\nclass C:\n    def g(self):\n"
-                                      "        import wipe\n        from . import fine\n")
+    (package / "fine.py").write_text(
+        "import json\nfrom market.db import utcnow\n\n\ndef f():\n    import os\n    return os\n"
+    )
+    (package / "dodge.py").write_text(
+        "def f():\n    from market.db import utcnow\n"
+        "    return utcnow\n\n\nclass C:\n    def g(self):\n"
+        "        import wipe\n        from . import fine\n"
+    )
     assert _imports_inside_functions(package) == [
-        "market/dodge.py:2", "market/dodge.py:8", "market/dodge.py:9"
+        "market/dodge.py:2",
+        "market/dodge.py:8",
+        "market/dodge.py:9",
     ]

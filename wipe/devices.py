@@ -46,8 +46,20 @@ class Device:
 
     def report_fields(self) -> dict[str, Any]:
         """Return the `device` object of the erasure report."""
-        keys = ("path", "model", "serial", "wwn", "vendor", "transport", "media", "rotational",
-                "removable", "size_bytes", "logical_block_size", "physical_block_size")
+        keys = (
+            "path",
+            "model",
+            "serial",
+            "wwn",
+            "vendor",
+            "transport",
+            "media",
+            "rotational",
+            "removable",
+            "size_bytes",
+            "logical_block_size",
+            "physical_block_size",
+        )
         return {key: getattr(self, key) for key in keys}
 
     def as_json(self) -> dict[str, Any]:
@@ -70,12 +82,16 @@ def _int(path: Path, default: int) -> int:
 
 def _transport(name: str, sys_path: str, props: dict[str, str]) -> str:
     checks = (
-        (name.startswith("loop"), "loop"), ("/usb" in sys_path, "usb"),
+        (name.startswith("loop"), "loop"),
+        ("/usb" in sys_path, "usb"),
         (name.startswith("nvme") or "/nvme" in sys_path, "nvme"),
-        ("/virtio" in sys_path, "virtio"), (name.startswith("mmcblk"), "mmc"),
-        ("/ata" in sys_path, "sata"), (name.startswith("xvd") or "/xen" in sys_path, "xen"),
+        ("/virtio" in sys_path, "virtio"),
+        (name.startswith("mmcblk"), "mmc"),
+        ("/ata" in sys_path, "sata"),
+        (name.startswith("xvd") or "/xen" in sys_path, "xen"),
         (name.startswith("nbd"), "nbd"),
-        ("/end_device-" in sys_path or "/sas_" in sys_path, "sas"), ("/host" in sys_path, "scsi"),
+        ("/end_device-" in sys_path or "/sas_" in sys_path, "sas"),
+        ("/host" in sys_path, "scsi"),
     )
     for matched, transport in checks:
         if matched:
@@ -118,14 +134,20 @@ def _busy(path: str) -> bool:
 
 def _describe(udev: pyudev.Device, topo: BlockTopology, *, tools: bool) -> Device:
     name, base = udev.sys_name, Path(udev.sys_path)
-    props = {k: udev.properties.get(k, "") for k in ("ID_BUS", "ID_MODEL", "ID_SERIAL_SHORT",
-                                                     "ID_WWN_WITH_EXTENSION", "ID_VENDOR")}
+    props = {
+        k: udev.properties.get(k, "")
+        for k in ("ID_BUS", "ID_MODEL", "ID_SERIAL_SHORT", "ID_WWN_WITH_EXTENSION", "ID_VENDOR")
+    }
     path = udev.device_node or f"/dev/{name}"
     transport = _transport(name, str(base.resolve()), props)
     dev = base / "device"
     model = props["ID_MODEL"].replace("_", " ") or _read(dev / "model") or _read(dev / "name")
-    serial = (props["ID_SERIAL_SHORT"] or _read(dev / "serial") or _read(base / "serial")
-              or _vpd_serial(dev / "vpd_pg80"))
+    serial = (
+        props["ID_SERIAL_SHORT"]
+        or _read(dev / "serial")
+        or _read(base / "serial")
+        or _vpd_serial(dev / "vpd_pg80")
+    )
     wwn = props["ID_WWN_WITH_EXTENSION"] or _read(base / "wwid") or _read(dev / "wwid")
     rotational = _read(base / "queue" / "rotational") == "1"
     backing = _read(base / "loop" / "backing_file")
@@ -144,14 +166,24 @@ def _describe(udev: pyudev.Device, topo: BlockTopology, *, tools: bool) -> Devic
     if reason is None and _busy(path):
         reason = "busy: another program holds it exclusively (mounted, RAID, LVM or an eraser)"
     return Device(
-        path=path, name=name, model=found.model or model, serial=found.serial or serial,
-        wwn=found.wwn or wwn, vendor=vendor, firmware=found.firmware or _read(dev / "rev")
-        or _read(dev / "firmware_rev"), transport=transport,
-        media=_media(transport, rotational, removable), rotational=rotational,
-        removable=removable, read_only=read_only, size_bytes=_int(base / "size", 0) * 512,
+        path=path,
+        name=name,
+        model=found.model or model,
+        serial=found.serial or serial,
+        wwn=found.wwn or wwn,
+        vendor=vendor,
+        firmware=found.firmware or _read(dev / "rev") or _read(dev / "firmware_rev"),
+        transport=transport,
+        media=_media(transport, rotational, removable),
+        rotational=rotational,
+        removable=removable,
+        read_only=read_only,
+        size_bytes=_int(base / "size", 0) * 512,
         logical_block_size=_int(base / "queue" / "logical_block_size", 512),
         physical_block_size=_int(base / "queue" / "physical_block_size", 512),
-        protected=reason is not None, protected_reason=reason, backing_file=backing,
+        protected=reason is not None,
+        protected_reason=reason,
+        backing_file=backing,
     )
 
 
@@ -172,15 +204,29 @@ def list_devices(*, tools: bool = True) -> list[Device]:
 def _describe_file(path: str, topo: BlockTopology) -> Device:
     st = os.stat(path)
     under = f"/sys/dev/block/{os.major(st.st_dev)}:{os.minor(st.st_dev)}"
-    rotational = (_read(Path(under) / "queue" / "rotational")
-                  or _read(Path(under) / ".." / "queue" / "rotational")) == "1"
+    rotational = (
+        _read(Path(under) / "queue" / "rotational")
+        or _read(Path(under) / ".." / "queue" / "rotational")
+    ) == "1"
     read_only = not os.access(path, os.W_OK)
     reason = topo.file_reason(path) or ("read-only file" if read_only else None)
     return Device(
-        path=os.path.abspath(path), name=os.path.basename(path), model="Disk image file",
-        serial=None, wwn=None, vendor=None, firmware=None, transport="file", media="virtual",
-        rotational=rotational, removable=False, read_only=read_only, size_bytes=st.st_size,
-        logical_block_size=512, physical_block_size=4096, protected=reason is not None,
+        path=os.path.abspath(path),
+        name=os.path.basename(path),
+        model="Disk image file",
+        serial=None,
+        wwn=None,
+        vendor=None,
+        firmware=None,
+        transport="file",
+        media="virtual",
+        rotational=rotational,
+        removable=False,
+        read_only=read_only,
+        size_bytes=st.st_size,
+        logical_block_size=512,
+        physical_block_size=4096,
+        protected=reason is not None,
         protected_reason=reason,
     )
 

@@ -186,8 +186,13 @@ def _write_chunk(target: Target, view: memoryview, offset: int, errors: list[Err
 
 
 def write_pass(
-    target: Target, filler: Filler, *, stop: threading.Event,
-    progress: ProgressSink | None = None, phase: str = "pass", chunk_size: int = CHUNK_SIZE,
+    target: Target,
+    filler: Filler,
+    *,
+    stop: threading.Event,
+    progress: ProgressSink | None = None,
+    phase: str = "pass",
+    chunk_size: int = CHUNK_SIZE,
     writers: int = WRITERS,
 ) -> PassResult:
     """Write the filler's pattern over every byte, fsync, and say what failed or was skipped.
@@ -222,8 +227,10 @@ def write_pass(
                 free.put(buf)
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=writer, name=f"wipe-writer {target.path}", daemon=True)
-               for _ in range(writers)]
+    threads = [
+        threading.Thread(target=writer, name=f"wipe-writer {target.path}", daemon=True)
+        for _ in range(writers)
+    ]
     for thread in threads:
         thread.start()
     aborted = False

@@ -31,7 +31,11 @@ def run_tool(argv: list[str], timeout: float = TOOL_TIMEOUT) -> str | None:
         return None
     try:
         done = subprocess.run(  # noqa: S603 - argv is a fixed tool name and a device path
-            argv, capture_output=True, text=True, timeout=timeout, check=False,
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
             env={"LC_ALL": "C", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
         )
     except (OSError, subprocess.TimeoutExpired):
@@ -112,8 +116,10 @@ def identify(path: str, transport: str) -> Identity:
 def _merge(first: Identity, second: Identity) -> Identity:
     """Keep what the first tool said and fill its gaps from the second."""
     return Identity(
-        model=first.model or second.model, serial=first.serial or second.serial,
-        wwn=first.wwn or second.wwn, firmware=first.firmware or second.firmware,
+        model=first.model or second.model,
+        serial=first.serial or second.serial,
+        wwn=first.wwn or second.wwn,
+        firmware=first.firmware or second.firmware,
         rotational=second.rotational if first.rotational is None else first.rotational,
     )
 
@@ -133,14 +139,20 @@ def parse_dco_real_max(text: str) -> int | None:
 def hidden_areas(path: str, transport: str) -> dict[str, str]:
     """Report HPA and DCO as not_applicable, absent, present or unknown, with the evidence."""
     if transport in NO_HIDDEN_AREAS:
-        return {"hpa": "not_applicable", "dco": "not_applicable",
-                "detail": f"{transport} devices have no ATA hidden areas"}
+        return {
+            "hpa": "not_applicable",
+            "dco": "not_applicable",
+            "detail": f"{transport} devices have no ATA hidden areas",
+        }
     if run_tool(["hdparm", "-V"]) is None:
         return {"hpa": "unknown", "dco": "unknown", "detail": "hdparm is not installed"}
     sectors = parse_hdparm_max_sectors(run_tool(["hdparm", "-N", path]) or "")
     if sectors is None:
-        return {"hpa": "unknown", "dco": "unknown",
-                "detail": "the drive did not answer READ NATIVE MAX (hdparm -N)"}
+        return {
+            "hpa": "unknown",
+            "dco": "unknown",
+            "detail": "the drive did not answer READ NATIVE MAX (hdparm -N)",
+        }
     current, native = sectors
     hpa = "present" if current < native else "absent"
     detail = f"max sectors {current}, native {native}"

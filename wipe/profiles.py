@@ -49,8 +49,9 @@ def is_magnetic(device: Device) -> bool:
     return device.media in ("loop", "virtual", "unknown") and device.rotational
 
 
-def overwrite_plan(profile: str, device: Device, *, passes: Sequence[str] = (),
-                   verify: str | None = None) -> Plan:
+def overwrite_plan(
+    profile: str, device: Device, *, passes: Sequence[str] = (), verify: str | None = None
+) -> Plan:
     """Choose the passes and verification of an overwrite profile for this device."""
     if profile not in ("gb46864", "nist-clear", "custom"):
         raise ProfileError(f"{profile} is not an overwrite profile")
@@ -61,8 +62,14 @@ def overwrite_plan(profile: str, device: Device, *, passes: Sequence[str] = (),
     if profile == "custom":
         if not passes:
             raise ProfileError("the custom profile needs at least one --pass")
-        return Plan(profile, NIST, "clear", "overwrite",
-                    tuple(parse_pattern(p) for p in passes), verify or "full")
+        return Plan(
+            profile,
+            NIST,
+            "clear",
+            "overwrite",
+            tuple(parse_pattern(p) for p in passes),
+            verify or "full",
+        )
     if verify == "none":
         standard = GB46864 if profile == "gb46864" else NIST
         raise ProfileError(f"{standard} requires the clearing to be verified: use full or sample")

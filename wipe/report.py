@@ -17,15 +17,25 @@ def _result(outcome: EraseOutcome, verify_mode: str, hidden: dict[str, str]) -> 
     complete = len(outcome.passes) == outcome.planned_passes and outcome.planned_passes > 0
     errors = any(p.errors for p in outcome.passes) or outcome.verification.errors
     verified = outcome.verification.result == "passed" or (
-        verify_mode == "none" and outcome.verification.result == "skipped")
+        verify_mode == "none" and outcome.verification.result == "skipped"
+    )
     hidden_left = "present" in (hidden.get("hpa"), hidden.get("dco"))
     return "passed" if complete and verified and not errors and not hidden_left else "failed"
 
 
-def build_report(*, device: Device, hidden_areas: dict[str, str], plan: Plan,
-                 outcome: EraseOutcome, operator: str, organization: str | None = None,
-                 customer: str | None = None, asset_tag: str | None = None,
-                 listing_id: int | None = None, destination: str = "resale") -> dict[str, Any]:
+def build_report(
+    *,
+    device: Device,
+    hidden_areas: dict[str, str],
+    plan: Plan,
+    outcome: EraseOutcome,
+    operator: str,
+    organization: str | None = None,
+    customer: str | None = None,
+    asset_tag: str | None = None,
+    listing_id: int | None = None,
+    destination: str = "resale",
+) -> dict[str, Any]:
     """Turn one device's erasure into the report dict (JSON-ready, UTC times ending in Z)."""
     if destination not in DESTINATIONS:
         raise ValueError(f"destination must be one of {DESTINATIONS}")
@@ -41,7 +51,8 @@ def build_report(*, device: Device, hidden_areas: dict[str, str], plan: Plan,
     ]
     errors = [
         {**error.as_dict(), "error": f"pass {number}: {error.error}"}
-        for number, result in enumerate(outcome.passes, 1) for error in result.errors
+        for number, result in enumerate(outcome.passes, 1)
+        for error in result.errors
     ] + [error.as_dict() for error in outcome.verification.errors]
     written = sum(result.bytes_written for result in outcome.passes)
     seconds = sum(result.seconds for result in outcome.passes)

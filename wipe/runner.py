@@ -47,9 +47,16 @@ class EraseOutcome:
     refused: str | None = None
 
 
-def erase(target: Target, passes: Sequence[Pattern], verify_mode: str, *,
-          stop: threading.Event, progress: ProgressSink | None = None,
-          chunk_size: int = CHUNK_SIZE, seed: bytes | None = None) -> EraseOutcome:
+def erase(
+    target: Target,
+    passes: Sequence[Pattern],
+    verify_mode: str,
+    *,
+    stop: threading.Event,
+    progress: ProgressSink | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    seed: bytes | None = None,
+) -> EraseOutcome:
     """Run each pass over the whole target, then verify the last one unless stopped."""
     started = utc_now()
     done: list[PassResult] = []
@@ -57,8 +64,14 @@ def erase(target: Target, passes: Sequence[Pattern], verify_mode: str, *,
         if stop.is_set():
             break
         phase = f"pass {number}/{len(passes)} {pattern.name}"
-        result = write_pass(target, Filler.for_pass(pattern), stop=stop, progress=progress,
-                            phase=phase, chunk_size=chunk_size)
+        result = write_pass(
+            target,
+            Filler.for_pass(pattern),
+            stop=stop,
+            progress=progress,
+            phase=phase,
+            chunk_size=chunk_size,
+        )
         done.append(result)
         if result.aborted:
             break
@@ -66,8 +79,15 @@ def erase(target: Target, passes: Sequence[Pattern], verify_mode: str, *,
     if aborted or verify_mode == "none" or not done:
         check = Verification(verify_mode)
     else:
-        check = verify(target, done[-1].filler, verify_mode, stop=stop, progress=progress,
-                       seed=seed, chunk_size=chunk_size)
+        check = verify(
+            target,
+            done[-1].filler,
+            verify_mode,
+            stop=stop,
+            progress=progress,
+            seed=seed,
+            chunk_size=chunk_size,
+        )
         aborted = check.aborted
     return EraseOutcome(done, check, started, utc_now(), aborted, len(passes))
 
@@ -97,8 +117,10 @@ def stop_on_signals(stop: threading.Event, console: Console) -> Iterator[None]:
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if not stop.is_set():
-            console.print(f"[yellow]{signal.Signals(signum).name}: stopping after the current "
-                          "chunk; the certificate will say aborted[/]")
+            console.print(
+                f"[yellow]{signal.Signals(signum).name}: stopping after the current "
+                "chunk; the certificate will say aborted[/]"
+            )
         stop.set()
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -116,24 +138,39 @@ def _one(job: Job, stop: threading.Event, sink: ProgressSink, chunk_size: int) -
     device, passes, verify_mode = job
     try:
         with Target(device.path, block_size=device.logical_block_size) as target:
-            return erase(target, passes, verify_mode, stop=stop, progress=sink,
-                         chunk_size=chunk_size)
+            return erase(
+                target, passes, verify_mode, stop=stop, progress=sink, chunk_size=chunk_size
+            )
     except DeviceRefused as exc:
         now = utc_now()
-        return EraseOutcome([], Verification(verify_mode), now, now, False, len(passes),
-                            refused=exc.reason)
+        return EraseOutcome(
+            [], Verification(verify_mode), now, now, False, len(passes), refused=exc.reason
+        )
 
 
-def run_jobs(jobs: Sequence[Job], *, console: Console, stop: threading.Event | None = None,
-             chunk_size: int = CHUNK_SIZE,
-             on_done: Callable[[int, EraseOutcome], None] | None = None) -> list[EraseOutcome]:
+def run_jobs(
+    jobs: Sequence[Job],
+    *,
+    console: Console,
+    stop: threading.Event | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    on_done: Callable[[int, EraseOutcome], None] | None = None,
+) -> list[EraseOutcome]:
     """Erase every device in its own thread with a progress bar; return outcomes in job order."""
     stop = stop or threading.Event()
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(binary_units=True),
-               TransferSpeedColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(binary_units=True),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
     outcomes: dict[int, EraseOutcome] = {}
-    with stop_on_signals(stop, console), Progress(*columns, console=console) as bars, \
-            ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
+    with (
+        stop_on_signals(stop, console),
+        Progress(*columns, console=console) as bars,
+        ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool,
+    ):
         pending: dict[Future[EraseOutcome], int] = {
             pool.submit(_one, job, stop, RichSink(bars, job[0].name), chunk_size): index
             for index, job in enumerate(jobs)

@@ -47,9 +47,13 @@ class Verification:
     def as_dict(self) -> dict[str, Any]:
         """Return the report's `verification` object."""
         return {
-            "mode": self.mode, "coverage_percent": round(self.coverage_percent, 3),
-            "bytes_verified": self.bytes_verified, "subsections": self.subsections,
-            "seed": self.seed, "result": self.result, "mismatches": self.mismatches,
+            "mode": self.mode,
+            "coverage_percent": round(self.coverage_percent, 3),
+            "bytes_verified": self.bytes_verified,
+            "subsections": self.subsections,
+            "seed": self.seed,
+            "result": self.result,
+            "mismatches": self.mismatches,
         }
 
 
@@ -96,8 +100,9 @@ def sample_plan(size: int, block: int, seed: bytes, subsections: int = SUBSECTIO
     return SamplePlan(ranges, subsections, sum(length for _, length in ranges))
 
 
-def _pieces(target: Target, ranges: Iterable[tuple[int, int]],
-            chunk_size: int) -> Iterator[tuple[int, int]]:
+def _pieces(
+    target: Target, ranges: Iterable[tuple[int, int]], chunk_size: int
+) -> Iterator[tuple[int, int]]:
     """Cut ranges into reads of at most one chunk that never straddle the unaligned tail."""
     for offset, length in ranges:
         end = offset + length
@@ -121,9 +126,15 @@ def _pread_all(fd: int, view: memoryview, offset: int) -> None:
 Check = Callable[[memoryview, int, OSError | None], None]
 
 
-def scan(target: Target, ranges: Iterable[tuple[int, int]], check: Check,
-         stop: threading.Event, *, chunk_size: int = CHUNK_SIZE, readers: int = READERS,
-         ) -> bool:
+def scan(
+    target: Target,
+    ranges: Iterable[tuple[int, int]],
+    check: Check,
+    stop: threading.Event,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    readers: int = READERS,
+) -> bool:
     """Read the ranges in reader threads and hand each piece to `check`; False if stopped.
 
     Pieces arrive in any order; `check` runs in the calling thread only.
@@ -156,8 +167,10 @@ def scan(target: Target, ranges: Iterable[tuple[int, int]], check: Check,
         finally:
             ready.put(None)
 
-    threads = [threading.Thread(target=reader, name=f"wipe-reader {target.path}", daemon=True)
-               for _ in range(readers)]
+    threads = [
+        threading.Thread(target=reader, name=f"wipe-reader {target.path}", daemon=True)
+        for _ in range(readers)
+    ]
     for thread in threads:
         thread.start()
     running = readers
@@ -196,9 +209,17 @@ def _mismatching_units(expected: bytes, got: memoryview, offset: int) -> list[Er
     return bad
 
 
-def verify(target: Target, filler: Filler, mode: str, *, stop: threading.Event,
-           progress: ProgressSink | None = None, seed: bytes | None = None,
-           chunk_size: int = CHUNK_SIZE, readers: int = READERS) -> Verification:
+def verify(
+    target: Target,
+    filler: Filler,
+    mode: str,
+    *,
+    stop: threading.Event,
+    progress: ProgressSink | None = None,
+    seed: bytes | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    readers: int = READERS,
+) -> Verification:
     """Compare the device with the last pass, fully or by sampling; any difference fails it."""
     result = Verification(mode)
     ranges: list[tuple[int, int]] | Iterator[tuple[int, int]] = target.ranges(chunk_size)
@@ -228,8 +249,7 @@ def verify(target: Target, filler: Filler, mode: str, *, stop: threading.Event,
             result.bytes_verified += len(view)
         sink.advance(len(view))
 
-    result.aborted = not scan(target, ranges, check, stop, chunk_size=chunk_size,
-                              readers=readers)
+    result.aborted = not scan(target, ranges, check, stop, chunk_size=chunk_size, readers=readers)
     result.errors = merge_ranges(result.errors) + merge_ranges(bad)[:MAX_LISTED]
     result.coverage_percent = 100.0 * result.bytes_verified / target.size if target.size else 0.0
     if result.aborted:

@@ -12,7 +12,10 @@ MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
 
 # What a Chinese input method types in full width: digits, plus, hyphen, ideographic space.
 _FULL_WIDTH = {0xFF10 + i: ord("0") + i for i in range(10)} | {
-    0xFF0B: ord("+"), 0xFF0D: ord("-"), 0x3000: ord(" ")}
+    0xFF0B: ord("+"),
+    0xFF0D: ord("-"),
+    0x3000: ord(" "),
+}
 
 
 def to_ascii_digits(value: str) -> str:

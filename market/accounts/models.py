@@ -10,8 +10,13 @@ from market.db import UTCDateTime, utcnow
 from market.roles import ROLE_LABELS, Role
 
 __all__ = [  # Role and its labels live in market.roles, below the access checks
-    "ROLE_LABELS", "ROLE_ORG_KINDS", "PendingRegistration", "Role",
-    "User", "UserBase", "UserSession",
+    "ROLE_LABELS",
+    "ROLE_ORG_KINDS",
+    "PendingRegistration",
+    "Role",
+    "User",
+    "UserBase",
+    "UserSession",
 ]
 
 

@@ -79,10 +79,15 @@ def start_registration(
     if sender is None:
         raise RegistrationUnavailable(_("短信验证码服务尚未开通，暂时无法注册，请稍后再试。"))
     now = utcnow()
-    session.exec(delete(PendingRegistration).where(
-        col(PendingRegistration.created_at) < now - timedelta(days=1)))
+    session.exec(
+        delete(PendingRegistration).where(
+            col(PendingRegistration.created_at) < now - timedelta(days=1)
+        )
+    )
     recent = session.exec(
-        select(func.count()).select_from(PendingRegistration).where(
+        select(func.count())
+        .select_from(PendingRegistration)
+        .where(
             PendingRegistration.identifier == value,
             col(PendingRegistration.created_at) > now - timedelta(hours=1),
         )
@@ -118,7 +123,8 @@ def resend_code(
     wait = pending.last_sent_at + RESEND_AFTER - utcnow()
     if wait > timedelta(0):
         raise TooManyRequests(
-            _("请在 %(n)d 秒后再重新获取验证码。", n=int(wait.total_seconds()) + 1))
+            _("请在 %(n)d 秒后再重新获取验证码。", n=int(wait.total_seconds()) + 1)
+        )
     _send(pending, key=key, sender=sender)
     pending.sends += 1
     session.add(pending)
@@ -162,7 +168,8 @@ def verify_code(*, session: Session, pending_id: int | None, code: str, key: str
         consented_at=pending.consented_at,
         verified_at=utcnow(),
     )
-    session.exec(delete(PendingRegistration).where(
-        col(PendingRegistration.identifier) == pending.identifier))
+    session.exec(
+        delete(PendingRegistration).where(col(PendingRegistration.identifier) == pending.identifier)
+    )
     services.commit_new_user(session)
     return user

@@ -174,8 +174,9 @@ def change_password(
     if not verify_password(user.password_hash, current):
         raise InvalidCredentials(_("当前密码不正确。"), field="current")
     if len(new) < MIN_PASSWORD_LENGTH:
-        raise InvalidCredentials(_("密码至少需要 %(n)d 个字符。", n=MIN_PASSWORD_LENGTH),
-                                 field="password")
+        raise InvalidCredentials(
+            _("密码至少需要 %(n)d 个字符。", n=MIN_PASSWORD_LENGTH), field="password"
+        )
     if new == current:
         raise InvalidCredentials(_("新密码不能与当前密码相同。"), field="password")
 

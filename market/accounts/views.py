@@ -34,8 +34,14 @@ PENDING_KEY = "pending_registration"
 # What a person who has not agreed to the current notice may still do: read it, agree,
 # leave, or take their data and go.
 CONSENT_FREE = {
-    "static", "i18n.switch", "accounts.consent", "accounts.logout", "accounts.privacy",
-    "mydata.my_data", "mydata.data_download", "mydata.delete_account",
+    "static",
+    "i18n.switch",
+    "accounts.consent",
+    "accounts.logout",
+    "accounts.privacy",
+    "mydata.my_data",
+    "mydata.data_download",
+    "mydata.delete_account",
 }
 
 
@@ -95,7 +101,9 @@ def verify() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = registration.verify_code(
-                session=get_session(), pending_id=pending.id, code=form.code.data or "",
+                session=get_session(),
+                pending_id=pending.id,
+                code=form.code.data or "",
                 key=current_app.config["SECRET_KEY"],
             )
         except AccountError as error:
@@ -105,8 +113,11 @@ def verify() -> ResponseReturnValue:
             web_sessions.log_in(user, remember=False)
             flash(_("欢迎加入循环！"), "success")
             return redirect(url_for("main.index"))
-    shown = mask_mobile(pending.identifier) if pending.identifier_kind == "mobile" else (
-        pending.identifier)
+    shown = (
+        mask_mobile(pending.identifier)
+        if pending.identifier_kind == "mobile"
+        else (pending.identifier)
+    )
     return render_form("accounts/verify.html", form, to=shown)
 
 
@@ -115,8 +126,10 @@ def resend() -> ResponseReturnValue:
     pending = _pending()
     try:
         registration.resend_code(
-            session=get_session(), pending_id=pending.id if pending else None,
-            key=current_app.config["SECRET_KEY"], sender=current_sender(),
+            session=get_session(),
+            pending_id=pending.id if pending else None,
+            key=current_app.config["SECRET_KEY"],
+            sender=current_sender(),
         )
     except AccountError as error:
         flash(error.message, "error")
@@ -177,7 +190,8 @@ def consent() -> ResponseReturnValue:
         flash(_("感谢您的同意。"), "success")
         return redirect(target)
     return render_form(
-        "accounts/consent.html", form, version=PRIVACY_NOTICE_VERSION,
+        "accounts/consent.html",
+        form,
+        version=PRIVACY_NOTICE_VERSION,
         earlier=current_user.consent_version,
     )
-

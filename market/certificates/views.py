@@ -20,7 +20,6 @@ from market.web import get_or_404, me, refused, render_form
 bp = Blueprint("certificates", __name__)
 
 
-
 @bp.route("/shop/settings", methods=["GET", "POST"])
 @requires_role(Role.SHOP_STAFF)
 def shop_settings() -> ResponseReturnValue:

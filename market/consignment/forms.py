@@ -106,8 +106,9 @@ class AgreementForm(FlaskForm):
         render_kw={"inputmode": "numeric"},
     )
     # The hint is given here, not in the template: Jinja's _() %-formats its English ("80 %").
-    steps = StringField(_l("降价计划"), validators=[Optional(), Length(max=200)],
-                        description=STEPS_HINT)
+    steps = StringField(
+        _l("降价计划"), validators=[Optional(), Length(max=200)], description=STEPS_HINT
+    )
     do_not_discount = BooleanField(_l("不打折"))
     floor = MoneyField(_l("最低价（元，可不填）"), validators=[Optional()])
     end_action = SelectField(_l("到期后"), choices=END_CHOICES)
@@ -131,8 +132,13 @@ class CounterForm(FlaskForm):
     code = StringField(
         _l("寄卖编号"),
         validators=[InputRequired(message=_l("请输入或扫描寄卖编号。")), Length(max=20)],
-        render_kw={"autofocus": True, "autocomplete": "off", "autocapitalize": "characters",
-                   "spellcheck": "false", "placeholder": "K-000123"},
+        render_kw={
+            "autofocus": True,
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "placeholder": "K-000123",
+        },
     )
 
 
@@ -140,8 +146,12 @@ class ClaimForm(FlaskForm):
     code = StringField(
         _l("认领码"),
         validators=[InputRequired(message=_l("请填写寄卖协议上的认领码。")), Length(max=20)],
-        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
-                   "placeholder": "ABCD-EFGH"},
+        render_kw={
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "placeholder": "ABCD-EFGH",
+        },
     )
 
 
@@ -155,7 +165,8 @@ class PayoutForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     opening_hours = StringField(
-        _l("营业时间"), validators=[Optional(), Length(max=200)],
+        _l("营业时间"),
+        validators=[Optional(), Length(max=200)],
         render_kw={"placeholder": _l("如：周二至周日 9:30–18:00，周一休息")},
     )
     description = TextAreaField(
@@ -163,17 +174,22 @@ class ProfileForm(FlaskForm):
     )
     minimum_payout = MoneyField(_l("最低结算金额（元）"), validators=[InputRequired()])
     default_rate = MoneyField(_l("默认分成（本店所得 %）"), validators=[InputRequired()])
-    tiers = StringField(_l("按价格分档（上限元:比例）"), validators=[Optional(), Length(max=200)],
-                        description=_l("如“500:30, 2000:25, *:20”；* 表示不设上限。"))
+    tiers = StringField(
+        _l("按价格分档（上限元:比例）"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("如“500:30, 2000:25, *:20”；* 表示不设上限。"),
+    )
     category_rates = StringField(
-        _l("按分类（分类:比例）"), validators=[Optional(), Length(max=200)],
+        _l("按分类（分类:比例）"),
+        validators=[Optional(), Length(max=200)],
         description=_l("如“电子产品:15, 电子产品/手机:12”。"),
     )
     term_days = IntegerField(
         _l("默认寄卖期（天）"), validators=[InputRequired(), NumberRange(min=1, max=365)]
     )
-    steps = StringField(_l("默认降价计划"), validators=[Optional(), Length(max=200)],
-                        description=STEPS_HINT)
+    steps = StringField(
+        _l("默认降价计划"), validators=[Optional(), Length(max=200)], description=STEPS_HINT
+    )
     end_action = SelectField(_l("默认到期处理"), choices=END_CHOICES)
 
     def values(self) -> dict[str, Any]:

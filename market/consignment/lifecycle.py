@@ -106,9 +106,7 @@ def on_read(*, session: Session, listing: Listing) -> OnRead | None:
     if _bring_to(session, due_item, due_listing, now):
         item, listing = due_item, due_listing
     agreement = agreement_of(item)
-    upcoming = (
-        terms.next_markdown(agreement, now) if item.status == ItemStatus.ON_SALE else None
-    )
+    upcoming = terms.next_markdown(agreement, now) if item.status == ItemStatus.ON_SALE else None
     return OnRead(
         code=item.code,
         listing=listing,
@@ -191,9 +189,7 @@ def sell_at_counter(
     refresh(session=session, item=item, now=when)
     # populate_existing: a listing already loaded in this session may be stale; the locked
     # row is the truth (an online reservation may have just taken it).
-    listing = session.get(
-        Listing, item.listing_id, with_for_update=True, populate_existing=True
-    )
+    listing = session.get(Listing, item.listing_id, with_for_update=True, populate_existing=True)
     if listing is None:
         raise ItemNotFound(_l("找不到这个寄卖编号。"))
     if listing.status == Status.RESERVED:
@@ -204,7 +200,11 @@ def sell_at_counter(
         session.commit()  # keep an end action that was just applied
         raise ItemNotForSale(_l("这件物品不能出售（%(status)s）。", status=status))
     sale = _record_sale(
-        session=session, item=item, price_fen=listing.price_fen, channel="counter", now=when,
+        session=session,
+        item=item,
+        price_fen=listing.price_fen,
+        channel="counter",
+        now=when,
         staff_id=staff.id,
     )
     listing.status, listing.updated_at = Status.COMPLETED.value, when
@@ -238,8 +238,12 @@ def on_trade_completed(*, session: Session, listing: Listing, reservation: Reser
             _l("这件寄卖品不能再出售（%(status)s），请联系寄卖店。", status=item.status_enum.label)
         )
     _record_sale(
-        session=session, item=item, price_fen=reservation.price_fen, channel="online",
-        now=utcnow(), reservation_id=reservation.id,
+        session=session,
+        item=item,
+        price_fen=reservation.price_fen,
+        channel="online",
+        now=utcnow(),
+        reservation_id=reservation.id,
     )
 
 

@@ -52,8 +52,9 @@ class ShopProfile(SQLModel, table=True):
     tiers: list[Any] = Field(default_factory=list, sa_type=sa.JSON)
     category_rates: list[Any] = Field(default_factory=list, sa_type=sa.JSON)
     term_days: int = Field(default=90)
-    steps: list[Any] = Field(default_factory=lambda: [[0, 10_000], [30, 8_000], [60, 6_000]],
-                             sa_type=sa.JSON)
+    steps: list[Any] = Field(
+        default_factory=lambda: [[0, 10_000], [30, 8_000], [60, 6_000]], sa_type=sa.JSON
+    )
     end_action: str = Field(default="return", max_length=12)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

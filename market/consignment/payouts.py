@@ -150,14 +150,18 @@ def dashboard(*, session: Session, staff: User, now: datetime | None = None) -> 
     items = ConsignmentItem
     mine = items.organization_id == shop.id
     intake_today = list(
-        session.exec(select(items).where(mine, col(items.intake_at) >= start)
-                     .order_by(col(items.id).desc()))
+        session.exec(
+            select(items).where(mine, col(items.intake_at) >= start).order_by(col(items.id).desc())
+        )
     )
     near = list(
         session.exec(
             select(items)
-            .where(mine, items.status == ItemStatus.ON_SALE.value,
-                   col(items.expires_at) <= when + NEAR_EXPIRY)
+            .where(
+                mine,
+                items.status == ItemStatus.ON_SALE.value,
+                col(items.expires_at) <= when + NEAR_EXPIRY,
+            )
             .order_by(col(items.expires_at))
         )
     )
@@ -171,8 +175,9 @@ def dashboard(*, session: Session, staff: User, now: datetime | None = None) -> 
     sales = list(
         session.exec(
             select(ConsignmentSale)
-            .where(ConsignmentSale.organization_id == shop.id,
-                   col(ConsignmentSale.sold_at) >= start)
+            .where(
+                ConsignmentSale.organization_id == shop.id, col(ConsignmentSale.sold_at) >= start
+            )
             .order_by(col(ConsignmentSale.sold_at).desc())
         )
     )

@@ -153,8 +153,14 @@ def _split_text(split: dict[str, Any], consignor_id: int) -> list[str]:
 
 
 def agreement_pdf(
-    *, shop: Organization, hours: str, minimum_fen: int, item: ConsignmentItem,
-    listing: Listing, consignor: Consignor, claim_code: str | None = None,
+    *,
+    shop: Organization,
+    hours: str,
+    minimum_fen: int,
+    item: ConsignmentItem,
+    listing: Listing,
+    consignor: Consignor,
+    claim_code: str | None = None,
 ) -> bytes:
     """The agreement for one item, with signature lines for the shop and the consignor, and
     the walk-in's claim code when it was just issued (it is kept only as a hash)."""
@@ -201,17 +207,22 @@ def agreement_pdf(
     half = (doc.w - 2 * MARGIN) / 2
     doc.set_font("cjk", size=9)
     doc.cell(half, 6, "本店签章 Shop signature: ____________", new_x=XPos.RIGHT, new_y=YPos.TOP)
-    doc.cell(half, 6, "寄卖人签字 Consignor signature: ____________",
-             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    doc.cell(
+        half, 6, "寄卖人签字 Consignor signature: ____________", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
     doc.ln(4)
     doc.cell(half, 6, "日期 Date: ____________", new_x=XPos.RIGHT, new_y=YPos.TOP)
     doc.cell(half, 6, "日期 Date: ____________", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     doc.ln(3)
     doc.set_font("cjk", size=7.5)
     doc.set_text_color(*GREY)
-    doc.multi_cell(0, 4, f"寄卖人已于 {_date(item.accepted_at)} 阅读并同意本协议。 "
-                         f"The consignor read and accepted this agreement on "
-                         f"{_date(item.accepted_at)}.")
+    doc.multi_cell(
+        0,
+        4,
+        f"寄卖人已于 {_date(item.accepted_at)} 阅读并同意本协议。 "
+        f"The consignor read and accepted this agreement on "
+        f"{_date(item.accepted_at)}.",
+    )
     return bytes(doc.output())
 
 
@@ -274,23 +285,40 @@ def statement_pdf(*, shop: Organization, hours: str, data: Statement, printed: d
     doc.heading("物品 Items")
     doc.grid(
         ["编号 Code", "物品 Item", "状态 Status", "价格 Price"],
-        ([i.code, lst.title, STATUSES[i.status_enum], _yuan(lst.price_fen)]
-         for i, lst in data.items),
+        (
+            [i.code, lst.title, STATUSES[i.status_enum], _yuan(lst.price_fen)]
+            for i, lst in data.items
+        ),
         [26, 84, 44, 28],
     )
     codes = {i.id: i.code for i, _lst in data.items}
     doc.heading("销售 Sales")
     doc.grid(
         ["日期 Date", "编号 Code", "售价 Price", "本店 Shop", "寄卖人 Consignor"],
-        ([_date(s.sold_at), codes.get(s.item_id, ""), _yuan(s.price_fen), _yuan(s.shop_fen),
-          _yuan(s.consignor_fen)] for s in data.sales),
+        (
+            [
+                _date(s.sold_at),
+                codes.get(s.item_id, ""),
+                _yuan(s.price_fen),
+                _yuan(s.shop_fen),
+                _yuan(s.consignor_fen),
+            ]
+            for s in data.sales
+        ),
         [30, 30, 40, 40, 42],
     )
     doc.heading("结算 Payouts")
     doc.grid(
         ["日期 Date", "方式 Method", "流水号 Reference", "金额 Amount"],
-        ([_date(p.paid_at), METHODS.get(p.method, p.method), p.reference or "—",
-          _yuan(p.amount_fen)] for p in data.payouts),
+        (
+            [
+                _date(p.paid_at),
+                METHODS.get(p.method, p.method),
+                p.reference or "—",
+                _yuan(p.amount_fen),
+            ]
+            for p in data.payouts
+        ),
         [30, 40, 72, 40],
     )
     doc.heading("合计 Totals")

@@ -164,9 +164,7 @@ def _clean_mobile(mobile: str) -> str:
     return digits
 
 
-def find_or_add_consignor(
-    *, session: Session, shop_id: int, mobile: str, name: str
-) -> Consignor:
+def find_or_add_consignor(*, session: Session, shop_id: int, mobile: str, name: str) -> Consignor:
     """The shop's consignor with this mobile, else a new walk-in record (not committed).
 
     A mobile number alone never links a record to an account: anyone can register with any
@@ -236,12 +234,15 @@ def claim_with_code(*, session: Session, user: User, code: str) -> Consignor:
     ).first()
     if consignor is None or consignor.user_id is not None:
         raise wrong
-    if session.exec(
-        select(Consignor.id).where(
-            Consignor.organization_id == consignor.organization_id,
-            Consignor.user_id == user.id,
-        )
-    ).first() is not None:
+    if (
+        session.exec(
+            select(Consignor.id).where(
+                Consignor.organization_id == consignor.organization_id,
+                Consignor.user_id == user.id,
+            )
+        ).first()
+        is not None
+    ):
         raise ConsignmentError(
             _l("您的账号在这家店已有寄卖记录，请到店由店员核对后处理。"), field="code"
         )
@@ -320,7 +321,11 @@ class Intake:
 
 
 def intake(
-    *, session: Session, staff: User, data: IntakeInput, store: ImageStore,
+    *,
+    session: Session,
+    staff: User,
+    data: IntakeInput,
+    store: ImageStore,
     now: datetime | None = None,
 ) -> Intake:
     """Take an item in: an active listing at the shop plus the signed agreement, in one commit.
@@ -337,7 +342,11 @@ def intake(
 
 
 def _intake(
-    *, session: Session, staff: User, data: IntakeInput, store: ImageStore,
+    *,
+    session: Session,
+    staff: User,
+    data: IntakeInput,
+    store: ImageStore,
     now: datetime | None,
 ) -> Intake:
     shop = shop_of(session=session, user=staff)
@@ -362,14 +371,14 @@ def _intake(
     if not data.photos:
         raise ConsignmentError(_l("请至少拍一张照片。"), field="photos")
     if not data.accepted:
-        raise ConsignmentError(
-            _l("请确认寄卖人已阅读并同意寄卖协议。"), field="accepted"
-        )
+        raise ConsignmentError(_l("请确认寄卖人已阅读并同意寄卖协议。"), field="accepted")
     if data.consignor_rate_bp is not None and not 0 <= data.consignor_rate_bp <= terms.FULL_BP:
         raise ConsignmentError(_l("分成比例须在 0% 到 100% 之间。"), field="consignor_rate")
     profile = profile_of(session=session, org_id=shop.id or 0)
     consignor = find_or_add_consignor(
-        session=session, shop_id=shop.id or 0, mobile=data.consignor_mobile,
+        session=session,
+        shop_id=shop.id or 0,
+        mobile=data.consignor_mobile,
         name=data.consignor_name,
     )
     if data.consignor_rate_bp is not None:

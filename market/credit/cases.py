@@ -75,8 +75,15 @@ def _subject(value: str) -> str:
 
 
 def _regulator_event(
-    regulator: User, *, subject: str, kind: str, detail: str | None, evidence: str | None,
-    event_id: str, now: datetime, counterparty: str | None = None,
+    regulator: User,
+    *,
+    subject: str,
+    kind: str,
+    detail: str | None,
+    evidence: str | None,
+    event_id: str,
+    now: datetime,
+    counterparty: str | None = None,
 ) -> CreditEvent:
     """Every decision's entry; a regulator never decides a case about themselves."""
     own = services.user_subject(regulator.id or 0, services.key_from_config(current_app.config))
@@ -124,7 +131,12 @@ def _new_case(session: Session, **fields: Any) -> CreditCase:
 
 
 def _close(
-    case: CreditCase, regulator: User, *, decision: str, reason: str, event_id: str | None,
+    case: CreditCase,
+    regulator: User,
+    *,
+    decision: str,
+    reason: str,
+    event_id: str | None,
     now: datetime,
 ) -> None:
     if case.status == CaseStatus.CLOSED.value:  # decided once; a second answer is a new case
@@ -135,14 +147,19 @@ def _close(
 
 
 def _record_decision(
-    session: Session, regulator: User, case: CreditCase, events: list[CreditEvent], *,
-    decision: str, reason: str, now: datetime,
+    session: Session,
+    regulator: User,
+    case: CreditCase,
+    events: list[CreditEvent],
+    *,
+    decision: str,
+    reason: str,
+    now: datetime,
 ) -> CreditCase:
     """The end of every decision: its entries (who beside the chain, with the reason), the case
     closed naming the first entry, one commit."""
     services.append_events(session, [(e, _who(regulator, reason)) for e in events])
-    _close(case, regulator, decision=decision, reason=reason, event_id=events[0].event_id,
-           now=now)
+    _close(case, regulator, decision=decision, reason=reason, event_id=events[0].event_id, now=now)
     session.add(case)
     session.commit()
     return case
@@ -166,13 +183,19 @@ def _record(session: Session, subject: str, finding_id: str, now: datetime) -> R
 
 
 def open_subject(
-    *, session: Session, regulator: User, subject: str, reason: str | None,
+    *,
+    session: Session,
+    regulator: User,
+    subject: str,
+    reason: str | None,
     now: datetime | None = None,
 ) -> CreditAccessLog:
     """Log that `regulator` opens `subject`'s names and contact data, and why."""
     text = check_reason(reason)
     row = CreditAccessLog(
-        regulator_user_id=regulator.id or 0, subject=_subject(subject), reason=text,
+        regulator_user_id=regulator.id or 0,
+        subject=_subject(subject),
+        reason=text,
         at=now or utcnow(),
     )
     session.add(row)
@@ -219,21 +242,39 @@ def _finding_input(
 
 
 def _open_finding(
-    session: Session, regulator: User, *, subject: str, tier: str, category: str, months: int,
-    evidence: str, reason: str, now: datetime, report_id: int | None = None,
+    session: Session,
+    regulator: User,
+    *,
+    subject: str,
+    tier: str,
+    category: str,
+    months: int,
+    evidence: str,
+    reason: str,
+    now: datetime,
+    report_id: int | None = None,
 ) -> CreditCase:
     _lock(session)
     case = _new_case(
-        session, kind=CaseKind.FINDING.value, subject=subject, report_id=report_id,
-        opened_at=now, opened_by_user_id=regulator.id,
+        session,
+        kind=CaseKind.FINDING.value,
+        subject=subject,
+        report_id=report_id,
+        opened_at=now,
+        opened_by_user_id=regulator.id,
     )
     event_id = f"xunhuan:case{case.id}:pending"
     case.target_event_id = event_id
     detail = f"tier={tier};status=pending;category={category};months={months}"
     # The chain cites the case; the document number (free text) sits beside it with the reason.
     event = _regulator_event(
-        regulator, subject=subject, kind="finding", detail=detail,
-        evidence=f"xunhuan:case{case.id}", event_id=event_id, now=now,
+        regulator,
+        subject=subject,
+        kind="finding",
+        detail=detail,
+        evidence=f"xunhuan:case{case.id}",
+        event_id=event_id,
+        now=now,
     )
     services.append_events(session, [(event, {**_who(regulator, reason), "document": evidence})])
     session.add(case)
@@ -241,16 +282,30 @@ def _open_finding(
 
 
 def open_finding(
-    *, session: Session, regulator: User, subject: str, tier: str | None,
-    category: str | None, months: str | int | None, evidence: str | None, reason: str | None,
+    *,
+    session: Session,
+    regulator: User,
+    subject: str,
+    tier: str | None,
+    category: str | None,
+    months: str | int | None,
+    evidence: str | None,
+    reason: str | None,
     now: datetime | None = None,
 ) -> CreditCase:
     """Open a pending finding against `subject`; it caps nothing until confirmed."""
     text = check_reason(reason)
     fields = _finding_input(tier, category, months, evidence)
     case = _open_finding(
-        session, regulator, subject=_subject(subject), tier=fields[0], category=fields[1],
-        months=fields[2], evidence=fields[3], reason=text, now=now or utcnow(),
+        session,
+        regulator,
+        subject=_subject(subject),
+        tier=fields[0],
+        category=fields[1],
+        months=fields[2],
+        evidence=fields[3],
+        reason=text,
+        now=now or utcnow(),
     )
     session.commit()
     return case
@@ -262,22 +317,32 @@ def _pending(
     result, events = result_of(session, subject, now)
     record = next((r for r in result.records if r.finding_id == event_id), None)
     case = session.exec(
-        select(CreditCase).where(
+        select(CreditCase)
+        .where(
             CreditCase.kind == CaseKind.FINDING.value,
             CreditCase.subject == subject,
             CreditCase.target_event_id == event_id,
-        ).execution_options(populate_existing=True)
+        )
+        .execution_options(populate_existing=True)
     ).first()
-    if record is None or record.status != "pending" or (
-        case is not None and case.status != CaseStatus.OPEN
+    if (
+        record is None
+        or record.status != "pending"
+        or (case is not None and case.status != CaseStatus.OPEN)
     ):
         raise CaseConflict(_l("没有这项待确认的认定（可能已确认或已撤销）。"))
     return events[event_id], case
 
 
 def _decide_pending(
-    session: Session, regulator: User, *, subject: str, event_id: str, reason: str | None,
-    now: datetime | None, confirm: bool,
+    session: Session,
+    regulator: User,
+    *,
+    subject: str,
+    event_id: str,
+    reason: str | None,
+    now: datetime | None,
+    confirm: bool,
 ) -> CreditCase:
     text = check_reason(reason)
     when = now or utcnow()
@@ -285,41 +350,79 @@ def _decide_pending(
     pending, case = _pending(session, _subject(subject), event_id, when)
     if case is None:  # pushed by a partner platform through the API: its case starts now
         case = _new_case(
-            session, kind=CaseKind.FINDING.value, subject=subject, target_event_id=event_id,
+            session,
+            kind=CaseKind.FINDING.value,
+            subject=subject,
+            target_event_id=event_id,
             opened_at=pending.occurred_at,
         )
     if confirm:  # naming the pending finding it confirms, so no other one of the case is hidden
         detail = (pending.detail or "").replace("status=pending", "status=confirmed")
         detail += f";supersedes={event_id}"
         event = _regulator_event(
-            regulator, subject=subject, kind="finding", detail=detail,
-            evidence=pending.evidence, event_id=f"xunhuan:case{case.id}:confirmed", now=when,
+            regulator,
+            subject=subject,
+            kind="finding",
+            detail=detail,
+            evidence=pending.evidence,
+            event_id=f"xunhuan:case{case.id}:confirmed",
+            now=when,
         )
     else:
         event = _regulator_event(
-            regulator, subject=subject, kind="void", detail=f"target={event_id}",
-            evidence=f"case:{case.id}", event_id=f"xunhuan:case{case.id}:void", now=when,
+            regulator,
+            subject=subject,
+            kind="void",
+            detail=f"target={event_id}",
+            evidence=f"case:{case.id}",
+            event_id=f"xunhuan:case{case.id}:void",
+            now=when,
         )
-    return _record_decision(session, regulator, case, [event],
-                            decision="confirmed" if confirm else "voided", reason=text, now=when)
+    return _record_decision(
+        session,
+        regulator,
+        case,
+        [event],
+        decision="confirmed" if confirm else "voided",
+        reason=text,
+        now=when,
+    )
 
 
 def confirm_finding(
-    *, session: Session, regulator: User, subject: str, event_id: str, reason: str | None,
+    *,
+    session: Session,
+    regulator: User,
+    subject: str,
+    event_id: str,
+    reason: str | None,
     now: datetime | None = None,
 ) -> CreditCase:
     """Confirm a pending finding: a confirmed finding with the same evidence supersedes it."""
-    return _decide_pending(session, regulator, subject=subject, event_id=event_id,
-                           reason=reason, now=now, confirm=True)
+    return _decide_pending(
+        session, regulator, subject=subject, event_id=event_id, reason=reason, now=now, confirm=True
+    )
 
 
 def void_finding(
-    *, session: Session, regulator: User, subject: str, event_id: str, reason: str | None,
+    *,
+    session: Session,
+    regulator: User,
+    subject: str,
+    event_id: str,
+    reason: str | None,
     now: datetime | None = None,
 ) -> CreditCase:
     """Void a pending finding (a `void` entry naming it)."""
-    return _decide_pending(session, regulator, subject=subject, event_id=event_id,
-                           reason=reason, now=now, confirm=False)
+    return _decide_pending(
+        session,
+        regulator,
+        subject=subject,
+        event_id=event_id,
+        reason=reason,
+        now=now,
+        confirm=False,
+    )
 
 
 # -- held grades
@@ -333,7 +436,8 @@ def held(result: CreditResult) -> bool:
 def _rejected_lately(events: list[CreditEvent], grade: str, now: datetime) -> bool:
     since = now - timedelta(days=REVIEW_VALID_DAYS)
     reviews = [
-        e for e in events
+        e
+        for e in events
         if e.kind == "grade_review" and e.details.get("grade") == grade and e.occurred_at >= since
     ]
     return bool(reviews) and reviews[-1].details.get("decision") == "rejected"
@@ -350,8 +454,10 @@ def held_subjects(session: Session, *, now: datetime | None = None) -> list[Cred
     ledger = SqlLedger(session)
     candidates = session.exec(
         select(CreditScore.subject)
-        .where(col(CreditScore.formula_grade).in_(("C", "D")),
-               CreditScore.grade != CreditScore.formula_grade)
+        .where(
+            col(CreditScore.formula_grade).in_(("C", "D")),
+            CreditScore.grade != CreditScore.formula_grade,
+        )
         .order_by(col(CreditScore.subject))
     )
     out = []
@@ -364,8 +470,13 @@ def held_subjects(session: Session, *, now: datetime | None = None) -> list[Cred
 
 
 def review_grade(
-    *, session: Session, regulator: User, subject: str, decision: str | None,
-    reason: str | None, now: datetime | None = None,
+    *,
+    session: Session,
+    regulator: User,
+    subject: str,
+    decision: str | None,
+    reason: str | None,
+    now: datetime | None = None,
 ) -> CreditCase:
     """Confirm or reject a held drop to C or D (a `grade_review` entry)."""
     text = check_reason(reason)
@@ -380,20 +491,31 @@ def review_grade(
         raise CaseConflict(_l("这次下调已被驳回，复核期内不再重复复核。"))
     case = _new_case(session, kind=CaseKind.REVIEW.value, subject=subject, opened_at=when)
     event = _regulator_event(
-        regulator, subject=subject, kind="grade_review",
-        detail=f"grade={result.formula_grade};decision={choice}", evidence=f"case:{case.id}",
-        event_id=f"xunhuan:case{case.id}:grade_review", now=when,
+        regulator,
+        subject=subject,
+        kind="grade_review",
+        detail=f"grade={result.formula_grade};decision={choice}",
+        evidence=f"case:{case.id}",
+        event_id=f"xunhuan:case{case.id}:grade_review",
+        now=when,
     )
-    return _record_decision(session, regulator, case, [event], decision=choice, reason=text,
-                            now=when)
+    return _record_decision(
+        session, regulator, case, [event], decision=choice, reason=text, now=when
+    )
 
 
 # -- disputes and reports
 
 
 def decide_dispute(
-    *, session: Session, regulator: User, reservation_id: int, outcome: str | None,
-    reason: str | None, key: bytes, now: datetime | None = None,
+    *,
+    session: Session,
+    regulator: User,
+    reservation_id: int,
+    outcome: str | None,
+    reason: str | None,
+    key: bytes,
+    now: datetime | None = None,
 ) -> CreditCase:
     """Decide a disputed trade: a `dispute_outcome` for the seller and the venue's organization."""
     text = check_reason(reason)
@@ -413,7 +535,10 @@ def decide_dispute(
         raise CaseConflict(_l("该纠纷已有结论。"))
     seller = services.user_subject(reservation.seller_id, key)
     case = _new_case(
-        session, kind=CaseKind.DISPUTE.value, subject=seller, reservation_id=reservation_id,
+        session,
+        kind=CaseKind.DISPUTE.value,
+        subject=seller,
+        reservation_id=reservation_id,
         opened_at=reservation.disputed_at,
     )
     buyer = services.user_subject(reservation.buyer_id, key)
@@ -423,14 +548,20 @@ def decide_dispute(
     subjects += [(org, "o")] if org is not None else []
     events = [
         _regulator_event(
-            regulator, subject=subject, kind="dispute_outcome", detail=choice,
-            evidence=f"reservation:{reservation_id}", counterparty=buyer, now=when,
+            regulator,
+            subject=subject,
+            kind="dispute_outcome",
+            detail=choice,
+            evidence=f"reservation:{reservation_id}",
+            counterparty=buyer,
+            now=when,
             event_id=f"xunhuan:case{case.id}:dispute:{suffix}",
         )
         for subject, suffix in subjects
     ]
-    return _record_decision(session, regulator, case, events, decision=choice, reason=text,
-                            now=when)
+    return _record_decision(
+        session, regulator, case, events, decision=choice, reason=text, now=when
+    )
 
 
 def report_subject(session: Session, report: Report, key: bytes) -> str | None:
@@ -454,9 +585,17 @@ def _open_report(session: Session, report_id: int) -> Report:
 
 
 def finding_from_report(
-    *, session: Session, regulator: User, report_id: int, tier: str | None,
-    category: str | None, months: str | int | None, evidence: str | None, reason: str | None,
-    key: bytes, now: datetime | None = None,
+    *,
+    session: Session,
+    regulator: User,
+    report_id: int,
+    tier: str | None,
+    category: str | None,
+    months: str | int | None,
+    evidence: str | None,
+    reason: str | None,
+    key: bytes,
+    now: datetime | None = None,
 ) -> CreditCase:
     """Open a pending finding against the person a report is about."""
     text = check_reason(reason)
@@ -467,8 +606,15 @@ def finding_from_report(
     if subject is None:
         raise CaseNotFound(_l("举报的对象已不存在。"))
     case = _open_finding(
-        session, regulator, subject=subject, tier=fields[0], category=fields[1],
-        months=fields[2], evidence=fields[3], reason=text, now=now or utcnow(),
+        session,
+        regulator,
+        subject=subject,
+        tier=fields[0],
+        category=fields[1],
+        months=fields[2],
+        evidence=fields[3],
+        reason=text,
+        now=now or utcnow(),
         report_id=report_id,
     )
     report.status = REPORT_FINDING
@@ -478,7 +624,12 @@ def finding_from_report(
 
 
 def dismiss_report(
-    *, session: Session, regulator: User, report_id: int, reason: str | None, key: bytes,
+    *,
+    session: Session,
+    regulator: User,
+    report_id: int,
+    reason: str | None,
+    key: bytes,
     now: datetime | None = None,
 ) -> CreditCase:
     """Dismiss a report: a closed case with the reason; no one's credit changes."""
@@ -487,8 +638,11 @@ def dismiss_report(
     _lock(session)
     report = _open_report(session, report_id)
     case = _new_case(
-        session, kind=CaseKind.REPORT.value, subject=report_subject(session, report, key) or "",
-        report_id=report_id, opened_at=report.created_at,
+        session,
+        kind=CaseKind.REPORT.value,
+        subject=report_subject(session, report, key) or "",
+        report_id=report_id,
+        opened_at=report.created_at,
     )
     _close(case, regulator, decision=REPORT_DISMISSED, reason=text, event_id=None, now=when)
     report.status = REPORT_DISMISSED
@@ -505,7 +659,12 @@ def appeal_deadline(record: Record) -> datetime:
 
 
 def file_appeal(
-    *, session: Session, user: User, key: bytes, finding_id: str, statement: str | None,
+    *,
+    session: Session,
+    user: User,
+    key: bytes,
+    finding_id: str,
+    statement: str | None,
     now: datetime | None = None,
 ) -> CreditCase:
     """The subject contests a confirmed record within 15 days (an `appeal` entry and a case)."""
@@ -521,13 +680,24 @@ def file_appeal(
     if _cases(session, subject, finding_id, CaseKind.APPEAL):
         raise CaseConflict(_l("这项记录已申诉过，不能重复申诉。"))
     case = _new_case(
-        session, kind=CaseKind.APPEAL.value, subject=subject, target_event_id=finding_id,
-        opened_at=when, due_at=when + timedelta(days=APPEAL_ANSWER_DAYS),
-        opened_by_user_id=user.id, statement=text,
+        session,
+        kind=CaseKind.APPEAL.value,
+        subject=subject,
+        target_event_id=finding_id,
+        opened_at=when,
+        due_at=when + timedelta(days=APPEAL_ANSWER_DAYS),
+        opened_by_user_id=user.id,
+        statement=text,
     )
     event = CreditEvent(
-        subject=subject, kind="appeal", weight=None, source=services.SOURCE, counterparty=None,
-        occurred_at=when, evidence=f"appeal:{case.id}", event_id=f"xunhuan:case{case.id}:appeal",
+        subject=subject,
+        kind="appeal",
+        weight=None,
+        source=services.SOURCE,
+        counterparty=None,
+        occurred_at=when,
+        evidence=f"appeal:{case.id}",
+        event_id=f"xunhuan:case{case.id}:appeal",
         detail=f"target={finding_id}",
     )
     services.append_events(session, [(event, {"statement": text})])
@@ -536,7 +706,12 @@ def file_appeal(
 
 
 def request_repair(
-    *, session: Session, user: User, key: bytes, finding_id: str, statement: str | None,
+    *,
+    session: Session,
+    user: User,
+    key: bytes,
+    finding_id: str,
+    statement: str | None,
     now: datetime | None = None,
 ) -> CreditCase:
     """The subject asks for credit repair once the record's minimum period is over."""
@@ -549,30 +724,45 @@ def request_repair(
         raise CaseNotFound(_l("没有这项可申请修复的记录。"))
     if when < record.repair_from:
         raise CaseConflict(_l("%(day)s 起才可申请信用修复。", day=f"{record.repair_from:%Y-%m-%d}"))
-    if any(c.status == CaseStatus.OPEN for c in _cases(session, subject, finding_id,
-                                                        CaseKind.REPAIR)):
+    if any(
+        c.status == CaseStatus.OPEN for c in _cases(session, subject, finding_id, CaseKind.REPAIR)
+    ):
         raise CaseConflict(_l("这项记录的修复申请正在处理中。"))
     case = _new_case(
-        session, kind=CaseKind.REPAIR.value, subject=subject, target_event_id=finding_id,
-        opened_at=when, opened_by_user_id=user.id, statement=text,
+        session,
+        kind=CaseKind.REPAIR.value,
+        subject=subject,
+        target_event_id=finding_id,
+        opened_at=when,
+        opened_by_user_id=user.id,
+        statement=text,
     )
     session.commit()
     return case
 
 
 def _cases(session: Session, subject: str, finding_id: str, kind: CaseKind) -> list[CreditCase]:
-    return list(session.exec(
-        select(CreditCase).where(
-            CreditCase.kind == kind.value,
-            CreditCase.subject == subject,
-            CreditCase.target_event_id == finding_id,
-        ).order_by(col(CreditCase.id))
-    ))
+    return list(
+        session.exec(
+            select(CreditCase)
+            .where(
+                CreditCase.kind == kind.value,
+                CreditCase.subject == subject,
+                CreditCase.target_event_id == finding_id,
+            )
+            .order_by(col(CreditCase.id))
+        )
+    )
 
 
 def decide_appeal(
-    *, session: Session, regulator: User, case_id: int, decision: str | None,
-    reason: str | None, now: datetime | None = None,
+    *,
+    session: Session,
+    regulator: User,
+    case_id: int,
+    decision: str | None,
+    reason: str | None,
+    now: datetime | None = None,
 ) -> CreditCase:
     """Answer an appeal: the record stands (upheld) or is voided (an `appeal_result` entry)."""
     text = check_reason(reason)
@@ -581,17 +771,27 @@ def decide_appeal(
     _lock(session)
     case = _case(session, case_id, CaseKind.APPEAL)
     event = _regulator_event(
-        regulator, subject=case.subject, kind="appeal_result",
-        detail=f"target={case.target_event_id};decision={choice}", evidence=f"appeal:{case.id}",
-        event_id=f"xunhuan:case{case.id}:appeal_result", now=when,
+        regulator,
+        subject=case.subject,
+        kind="appeal_result",
+        detail=f"target={case.target_event_id};decision={choice}",
+        evidence=f"appeal:{case.id}",
+        event_id=f"xunhuan:case{case.id}:appeal_result",
+        now=when,
     )
-    return _record_decision(session, regulator, case, [event], decision=choice, reason=text,
-                            now=when)
+    return _record_decision(
+        session, regulator, case, [event], decision=choice, reason=text, now=when
+    )
 
 
 def decide_repair(
-    *, session: Session, regulator: User, case_id: int, decision: str | None,
-    reason: str | None, now: datetime | None = None,
+    *,
+    session: Session,
+    regulator: User,
+    case_id: int,
+    decision: str | None,
+    reason: str | None,
+    now: datetime | None = None,
 ) -> CreditCase:
     """Grant or refuse a repair request (a `repair` entry with the decision)."""
     text = check_reason(reason)
@@ -605,9 +805,14 @@ def decide_repair(
     if choice == "granted" and record is not None and when < record.repair_from:
         raise CaseConflict(_l("%(day)s 起才可修复。", day=f"{record.repair_from:%Y-%m-%d}"))
     event = _regulator_event(
-        regulator, subject=case.subject, kind="repair",
-        detail=f"target={case.target_event_id};decision={choice}", evidence=f"repair:{case.id}",
-        event_id=f"xunhuan:case{case.id}:repair", now=when,
+        regulator,
+        subject=case.subject,
+        kind="repair",
+        detail=f"target={case.target_event_id};decision={choice}",
+        evidence=f"repair:{case.id}",
+        event_id=f"xunhuan:case{case.id}:repair",
+        now=when,
     )
-    return _record_decision(session, regulator, case, [event], decision=choice, reason=text,
-                            now=when)
+    return _record_decision(
+        session, regulator, case, [event], decision=choice, reason=text, now=when
+    )

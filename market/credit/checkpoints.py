@@ -31,9 +31,11 @@ def station_public_key(key_path: Path) -> str | None:
     if not key_path.exists():
         return None
     key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-    return key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    ).hex()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        .hex()
+    )
 
 
 def stored_checkpoints(session: Session) -> list[SignedCheckpoint]:
@@ -43,8 +45,9 @@ def stored_checkpoints(session: Session) -> list[SignedCheckpoint]:
 
 
 def _signed(row: CreditCheckpoint) -> SignedCheckpoint:
-    return SignedCheckpoint(row.id or 0, row.seq, row.head_hash, row.signed_at, row.signature,
-                            row.public_key)
+    return SignedCheckpoint(
+        row.id or 0, row.seq, row.head_hash, row.signed_at, row.signature, row.public_key
+    )
 
 
 def verify(*, session: Session, station_key: str | None = None) -> VerifyResult:
@@ -60,7 +63,9 @@ def verify(*, session: Session, station_key: str | None = None) -> VerifyResult:
     head = ledger.stored_head()
     if (head.seq, head.entry_hash) != (result.length, result.head_hash):
         return VerifyResult(
-            False, result.head_hash, min(head.seq, result.length) + 1,
+            False,
+            result.head_hash,
+            min(head.seq, result.length) + 1,
             f"the head records {head.seq} entries ending {head.entry_hash[:12]}, "
             f"the chain holds {result.length} ending {result.head_hash[:12]}",
             result.length,
@@ -78,8 +83,11 @@ def require_intact(*, session: Session, station_key: str | None = None) -> Verif
 
 def describe(result: VerifyResult) -> str:
     """The one-line finding of a failed verification: which checkpoint or entry, and why."""
-    where = (f"checkpoint {result.checkpoint_id}" if result.checkpoint_id is not None
-             else f"entry {result.first_broken_seq}")
+    where = (
+        f"checkpoint {result.checkpoint_id}"
+        if result.checkpoint_id is not None
+        else f"entry {result.first_broken_seq}"
+    )
     return f"ledger broken at {where}: {result.reason}"
 
 
@@ -97,8 +105,14 @@ def published(session: Session, *, key: str | None, limit: int) -> dict[str, Any
         "head_seq": SqlLedger(session).head_seq(),
         "total": total,
         "checkpoints": [
-            {"id": row.id, "seq": row.seq, "head_hash": row.head_hash, "at": row.signed_at,
-             "signature": row.signature, "public_key": row.public_key}
+            {
+                "id": row.id,
+                "seq": row.seq,
+                "head_hash": row.head_hash,
+                "at": row.signed_at,
+                "signature": row.signature,
+                "public_key": row.public_key,
+            }
             for row in rows
         ],
     }

@@ -82,8 +82,9 @@ def _org_party(session: Session, org: Organization, matched_by: str) -> Party:
     if not is_valid_uscc(uscc):
         return Party(None, org=org, matched_by=matched_by)
     subject = org_subject(uscc)
-    return Party(subject, org=org, matched_by=matched_by,
-                 grade=scores.lookup(session, subject).grade)
+    return Party(
+        subject, org=org, matched_by=matched_by, grade=scores.lookup(session, subject).grade
+    )
 
 
 def find_subjects(session: Session, query: str, key: bytes) -> list[Party]:
@@ -112,17 +113,30 @@ def find_subjects(session: Session, query: str, key: bytes) -> list[Party]:
     if "@" in q:
         users += [(u, "email") for u in session.exec(select(User).where(User.email == q.lower()))]
     if is_valid_uscc(normalize_uscc(q)):
-        orgs += [(o, "uscc") for o in session.exec(
-            select(Organization).where(Organization.uscc == normalize_uscc(q)))]
+        orgs += [
+            (o, "uscc")
+            for o in session.exec(
+                select(Organization).where(Organization.uscc == normalize_uscc(q))
+            )
+        ]
     if not q.isdecimal():
         like = f"%{_escape_like(q)}%"
-        users += [(u, "name") for u in session.exec(
-            select(User).where(col(User.display_name).like(like, escape="\\")).limit(SEARCH_LIMIT)
-        )]
-        orgs += [(o, "org_name") for o in session.exec(
-            select(Organization).where(col(Organization.name).like(like, escape="\\"))
-            .limit(SEARCH_LIMIT)
-        )]
+        users += [
+            (u, "name")
+            for u in session.exec(
+                select(User)
+                .where(col(User.display_name).like(like, escape="\\"))
+                .limit(SEARCH_LIMIT)
+            )
+        ]
+        orgs += [
+            (o, "org_name")
+            for o in session.exec(
+                select(Organization)
+                .where(col(Organization.name).like(like, escape="\\"))
+                .limit(SEARCH_LIMIT)
+            )
+        ]
     return _dedupe(session, users, orgs, key)
 
 
@@ -130,14 +144,19 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _dedupe(session: Session, users: Iterable[tuple[User, str]],
-            orgs: Iterable[tuple[Organization, str]], key: bytes) -> list[Party]:
+def _dedupe(
+    session: Session,
+    users: Iterable[tuple[User, str]],
+    orgs: Iterable[tuple[Organization, str]],
+    key: bytes,
+) -> list[Party]:
     out: dict[str, Party] = {}
     for user, how in users:
         subject = services.user_subject(user.id or 0, key)
         if subject not in out:
-            out[subject] = Party(subject, user=user, matched_by=how,
-                                 grade=scores.lookup(session, subject).grade)
+            out[subject] = Party(
+                subject, user=user, matched_by=how, grade=scores.lookup(session, subject).grade
+            )
     for org, how in orgs:
         found = _org_party(session, org, how)
         out.setdefault(found.subject or f"org:{org.id}", found)
@@ -175,28 +194,41 @@ def pending_findings(session: Session, *, now: datetime | None = None) -> list[P
     )
     settled = settled_findings(session)
     open_cases = {
-        c.target_event_id: c for c in session.exec(
-            select(CreditCase).where(CreditCase.kind == CaseKind.FINDING.value,
-                                     CreditCase.status == CaseStatus.OPEN.value))
+        c.target_event_id: c
+        for c in session.exec(
+            select(CreditCase).where(
+                CreditCase.kind == CaseKind.FINDING.value,
+                CreditCase.status == CaseStatus.OPEN.value,
+            )
+        )
     }
     out = []
     for subject in list(subjects):
         result, events = cases.result_of(session, subject, when)
         for record in result.records:
             if record.status == "pending" and record.finding_id not in settled:
-                out.append(PendingFinding(subject, record, events[record.finding_id],
-                                          open_cases.get(record.finding_id)))
+                out.append(
+                    PendingFinding(
+                        subject,
+                        record,
+                        events[record.finding_id],
+                        open_cases.get(record.finding_id),
+                    )
+                )
     return sorted(out, key=lambda p: p.record.published_from)
 
 
 def open_cases(session: Session, kind: CaseKind) -> list[CreditCase]:
     """Open cases of a kind, the nearest deadline first, then the oldest."""
-    return list(session.exec(
-        select(CreditCase)
-        .where(CreditCase.kind == kind.value, CreditCase.status == CaseStatus.OPEN.value)
-        .order_by(col(CreditCase.due_at).is_(None), col(CreditCase.due_at),
-                  col(CreditCase.opened_at))
-    ))
+    return list(
+        session.exec(
+            select(CreditCase)
+            .where(CreditCase.kind == kind.value, CreditCase.status == CaseStatus.OPEN.value)
+            .order_by(
+                col(CreditCase.due_at).is_(None), col(CreditCase.due_at), col(CreditCase.opened_at)
+            )
+        )
+    )
 
 
 def open_disputes(session: Session) -> list[Reservation]:
@@ -204,25 +236,30 @@ def open_disputes(session: Session) -> list[Reservation]:
     decided = select(CreditCase.reservation_id).where(
         CreditCase.kind == CaseKind.DISPUTE.value, col(CreditCase.reservation_id).is_not(None)
     )
-    return list(session.exec(
-        select(Reservation)
-        .where(col(Reservation.disputed_at).is_not(None), col(Reservation.id).not_in(decided))
-        .order_by(col(Reservation.disputed_at))
-    ))
+    return list(
+        session.exec(
+            select(Reservation)
+            .where(col(Reservation.disputed_at).is_not(None), col(Reservation.id).not_in(decided))
+            .order_by(col(Reservation.disputed_at))
+        )
+    )
 
 
 def open_reports(session: Session) -> list[Report]:
-    return list(session.exec(
-        select(Report).where(Report.status == "open").order_by(col(Report.created_at))
-    ))
+    return list(
+        session.exec(select(Report).where(Report.status == "open").order_by(col(Report.created_at)))
+    )
 
 
 def subject_cases(session: Session, subject: str) -> list[CreditCase]:
     """Every case about `subject`, open ones first, then the latest."""
-    return list(session.exec(
-        select(CreditCase).where(CreditCase.subject == subject)
-        .order_by(col(CreditCase.status).desc(), col(CreditCase.id).desc())
-    ))
+    return list(
+        session.exec(
+            select(CreditCase)
+            .where(CreditCase.subject == subject)
+            .order_by(col(CreditCase.status).desc(), col(CreditCase.id).desc())
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -236,15 +273,22 @@ class Counts:
     nearest_appeal: CreditCase | None
 
     def by_kind(self) -> list[tuple[str, int]]:
-        return [("finding", self.findings), ("appeal", self.appeals), ("repair", self.repairs),
-                ("dispute", self.disputes), ("review", self.reviews), ("report", self.reports)]
+        return [
+            ("finding", self.findings),
+            ("appeal", self.appeals),
+            ("repair", self.repairs),
+            ("dispute", self.disputes),
+            ("review", self.reviews),
+            ("report", self.reports),
+        ]
 
 
 def counts(session: Session, *, now: datetime | None = None) -> Counts:
     appeals = open_cases(session, CaseKind.APPEAL)
     repairs = session.exec(
-        select(sa.func.count()).select_from(CreditCase).where(
-            CreditCase.kind == CaseKind.REPAIR.value, CreditCase.status == CaseStatus.OPEN.value)
+        select(sa.func.count())
+        .select_from(CreditCase)
+        .where(CreditCase.kind == CaseKind.REPAIR.value, CreditCase.status == CaseStatus.OPEN.value)
     ).one()
     return Counts(
         findings=len(pending_findings(session, now=now)),
@@ -272,8 +316,9 @@ class RecordView:
     repairs: list[CreditCase]
 
 
-def record_views(session: Session, subject: str, records: Iterable[Record], *,
-                 now: datetime | None = None) -> list[RecordView]:
+def record_views(
+    session: Session, subject: str, records: Iterable[Record], *, now: datetime | None = None
+) -> list[RecordView]:
     when = now or utcnow()
     settled = settled_findings(session, subject)
     mine = subject_cases(session, subject)
@@ -286,15 +331,18 @@ def record_views(session: Session, subject: str, records: Iterable[Record], *,
         repairs = [c for c in about if c.kind == CaseKind.REPAIR]
         active = record.status == "active"
         until = cases.appeal_deadline(record)
-        out.append(RecordView(
-            record,
-            until,
-            can_appeal=active and appeal is None and when <= until,
-            can_repair=active and when >= record.repair_from
-            and not any(c.status == CaseStatus.OPEN for c in repairs),
-            appeal=appeal,
-            repairs=repairs,
-        ))
+        out.append(
+            RecordView(
+                record,
+                until,
+                can_appeal=active and appeal is None and when <= until,
+                can_repair=active
+                and when >= record.repair_from
+                and not any(c.status == CaseStatus.OPEN for c in repairs),
+                appeal=appeal,
+                repairs=repairs,
+            )
+        )
     return out
 
 

@@ -39,6 +39,7 @@ regulator_only = requires_role(Role.REGULATOR, admit_admin=False)
 def _helpers() -> dict[str, Any]:
     return {"document_of": lambda event: queues.document_of(get_session(), event)}
 
+
 CASE_KIND_LABELS = {
     "finding": _l("待确认认定"),
     "appeal": _l("申诉"),
@@ -59,7 +60,6 @@ MATCH_LABELS = {
 }
 
 
-
 def _key() -> bytes:
     return services.key_from_config(current_app.config)
 
@@ -77,8 +77,9 @@ def _render(template: str, status: int = 200, **context: object) -> ResponseRetu
     ), status
 
 
-def _decide(action: Callable[[], object], done: str, back: str,
-            page: Callable[[int], ResponseReturnValue]) -> ResponseReturnValue:
+def _decide(
+    action: Callable[[], object], done: str, back: str, page: Callable[[int], ResponseReturnValue]
+) -> ResponseReturnValue:
     """Run a decision; on refusal show `page` again with the message and write nothing."""
     try:
         action()
@@ -102,8 +103,7 @@ def _form(name: str) -> str | None:
 def dashboard() -> ResponseReturnValue:
     counts = queues.counts(get_session())
     bars = counts.by_kind()
-    return _render("dashboard.html", counts=counts, bars=bars,
-                   top=max([n for _k, n in bars] + [1]))
+    return _render("dashboard.html", counts=counts, bars=bars, top=max([n for _k, n in bars] + [1]))
 
 
 @bp.get("/search")
@@ -154,8 +154,9 @@ def _to_subject(subject: str) -> str:
 @regulator_only
 def open_subject(subject: str) -> ResponseReturnValue:
     return _decide(
-        lambda: cases.open_subject(session=get_session(), regulator=me(), subject=subject,
-                                   reason=_form("reason")),
+        lambda: cases.open_subject(
+            session=get_session(), regulator=me(), subject=subject, reason=_form("reason")
+        ),
         _("已记录查阅理由；30分钟内可查看完整信息。"),
         _to_subject(subject),
         lambda status: _subject_page(subject, status),
@@ -167,8 +168,13 @@ def open_subject(subject: str) -> ResponseReturnValue:
 def open_finding(subject: str) -> ResponseReturnValue:
     return _decide(
         lambda: cases.open_finding(
-            session=get_session(), regulator=me(), subject=subject, tier=_form("tier"),
-            category=_form("category"), months=_form("months"), evidence=_form("evidence"),
+            session=get_session(),
+            regulator=me(),
+            subject=subject,
+            tier=_form("tier"),
+            category=_form("category"),
+            months=_form("months"),
+            evidence=_form("evidence"),
             reason=_form("reason"),
         ),
         _("已立案：待确认认定。"),
@@ -182,8 +188,13 @@ def open_finding(subject: str) -> ResponseReturnValue:
 def decide_finding(subject: str, action: str) -> ResponseReturnValue:
     decide = cases.confirm_finding if action == "confirm" else cases.void_finding
     return _decide(
-        lambda: decide(session=get_session(), regulator=me(), subject=subject,
-                       event_id=_form("event_id") or "", reason=_form("reason")),
+        lambda: decide(
+            session=get_session(),
+            regulator=me(),
+            subject=subject,
+            event_id=_form("event_id") or "",
+            reason=_form("reason"),
+        ),
         _("认定已确认。") if action == "confirm" else _("认定已撤销。"),
         _to_subject(subject),
         lambda status: _subject_page(subject, status),
@@ -194,8 +205,13 @@ def decide_finding(subject: str, action: str) -> ResponseReturnValue:
 @regulator_only
 def review(subject: str) -> ResponseReturnValue:
     return _decide(
-        lambda: cases.review_grade(session=get_session(), regulator=me(), subject=subject,
-                                   decision=_form("decision"), reason=_form("reason")),
+        lambda: cases.review_grade(
+            session=get_session(),
+            regulator=me(),
+            subject=subject,
+            decision=_form("decision"),
+            reason=_form("reason"),
+        ),
         _("等级复核已记录。"),
         _to_subject(subject),
         lambda status: _subject_page(subject, status),
@@ -222,8 +238,14 @@ def _cases_page(kind: CaseKind, status: int = 200) -> ResponseReturnValue:
     rows = page.items
     parties = {c.subject: queues.party(session, c.subject, _key()) for c in rows}
     template = "appeals.html" if kind is CaseKind.APPEAL else "repairs.html"
-    return _render(template, status, rows=rows, page=page, parties=parties,
-                   form=request.form if request.method == "POST" else {})
+    return _render(
+        template,
+        status,
+        rows=rows,
+        page=page,
+        parties=parties,
+        form=request.form if request.method == "POST" else {},
+    )
 
 
 @bp.get("/appeals")
@@ -236,8 +258,13 @@ def appeals() -> ResponseReturnValue:
 @regulator_only
 def answer_appeal(case_id: int) -> ResponseReturnValue:
     return _decide(
-        lambda: cases.decide_appeal(session=get_session(), regulator=me(), case_id=case_id,
-                                    decision=_form("decision"), reason=_form("reason")),
+        lambda: cases.decide_appeal(
+            session=get_session(),
+            regulator=me(),
+            case_id=case_id,
+            decision=_form("decision"),
+            reason=_form("reason"),
+        ),
         _("已答复申诉：%(d)s。", d=DECISION_LABELS.get(_form("decision") or "", "")),
         url_for("regulator.appeals"),
         lambda status: _cases_page(CaseKind.APPEAL, status),
@@ -254,8 +281,13 @@ def repairs() -> ResponseReturnValue:
 @regulator_only
 def answer_repair(case_id: int) -> ResponseReturnValue:
     return _decide(
-        lambda: cases.decide_repair(session=get_session(), regulator=me(), case_id=case_id,
-                                    decision=_form("decision"), reason=_form("reason")),
+        lambda: cases.decide_repair(
+            session=get_session(),
+            regulator=me(),
+            case_id=case_id,
+            decision=_form("decision"),
+            reason=_form("reason"),
+        ),
         _("已答复修复申请：%(d)s。", d=DECISION_LABELS.get(_form("decision") or "", "")),
         url_for("regulator.repairs"),
         lambda status: _cases_page(CaseKind.REPAIR, status),
@@ -267,11 +299,21 @@ def _disputes_page(status: int = 200) -> ResponseReturnValue:
     page = paginate(queues.open_disputes(session), endpoint="regulator.disputes")
     rows = page.items
     context = {
-        r.id: (session.get(Listing, r.listing_id), session.get(User, r.seller_id),
-               session.get(User, r.buyer_id)) for r in rows
+        r.id: (
+            session.get(Listing, r.listing_id),
+            session.get(User, r.seller_id),
+            session.get(User, r.buyer_id),
+        )
+        for r in rows
     }
-    return _render("disputes.html", status, rows=rows, page=page, context=context,
-                   form=request.form if request.method == "POST" else {})
+    return _render(
+        "disputes.html",
+        status,
+        rows=rows,
+        page=page,
+        context=context,
+        form=request.form if request.method == "POST" else {},
+    )
 
 
 @bp.get("/disputes")
@@ -286,8 +328,12 @@ def decide_dispute(reservation_id: int) -> ResponseReturnValue:
     get_or_404(Reservation, reservation_id)
     return _decide(
         lambda: cases.decide_dispute(
-            session=get_session(), regulator=me(), reservation_id=reservation_id,
-            outcome=_form("outcome"), reason=_form("reason"), key=_key(),
+            session=get_session(),
+            regulator=me(),
+            reservation_id=reservation_id,
+            outcome=_form("outcome"),
+            reason=_form("reason"),
+            key=_key(),
         ),
         _("纠纷已有结论。"),
         url_for("regulator.disputes"),
@@ -309,9 +355,15 @@ def _reports_page(status: int = 200) -> ResponseReturnValue:
     page = paginate(queues.open_reports(session), endpoint="regulator.reports")
     rows = page.items
     subjects = {r.id: cases.report_subject(session, r, _key()) for r in rows}
-    return _render("reports.html", status, rows=rows, page=page, subjects=subjects,
-                   report_labels=REPORT_LABELS,
-                   form=request.form if request.method == "POST" else {})
+    return _render(
+        "reports.html",
+        status,
+        rows=rows,
+        page=page,
+        subjects=subjects,
+        report_labels=REPORT_LABELS,
+        form=request.form if request.method == "POST" else {},
+    )
 
 
 @bp.get("/reports")
@@ -327,17 +379,24 @@ def decide_report(report_id: int, action: str) -> ResponseReturnValue:
     if action == "finding":
         return _decide(
             lambda: cases.finding_from_report(
-                session=session, regulator=me(), report_id=report_id, tier=_form("tier"),
-                category=_form("category"), months=_form("months"),
-                evidence=_form("evidence"), reason=_form("reason"), key=_key(),
+                session=session,
+                regulator=me(),
+                report_id=report_id,
+                tier=_form("tier"),
+                category=_form("category"),
+                months=_form("months"),
+                evidence=_form("evidence"),
+                reason=_form("reason"),
+                key=_key(),
             ),
             _("已根据举报立案：待确认认定。"),
             url_for("regulator.reports"),
             _reports_page,
         )
     return _decide(
-        lambda: cases.dismiss_report(session=session, regulator=me(), report_id=report_id,
-                                     reason=_form("reason"), key=_key()),
+        lambda: cases.dismiss_report(
+            session=session, regulator=me(), report_id=report_id, reason=_form("reason"), key=_key()
+        ),
         _("举报已不予处理。"),
         url_for("regulator.reports"),
         _reports_page,

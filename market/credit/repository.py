@@ -22,8 +22,16 @@ from market.credit.models import HEAD_ID, CreditLedgerEntry, CreditLedgerHead, C
 
 
 def _entry(row: CreditLedgerEntry) -> LedgerEntry:
-    return LedgerEntry(row.seq, row.prev_hash, row.payload, row.entry_hash, row.personal_ref,
-                       row.subject, row.event_id, format_time(row.recorded_at))
+    return LedgerEntry(
+        row.seq,
+        row.prev_hash,
+        row.payload,
+        row.entry_hash,
+        row.personal_ref,
+        row.subject,
+        row.event_id,
+        format_time(row.recorded_at),
+    )
 
 
 class SqlLedger:

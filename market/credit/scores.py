@@ -135,14 +135,17 @@ def _subject_batches(session: Session) -> Iterator[list[str]]:
         yield batch
 
 
-def recompute_all(session: Session, *, now: datetime | None = None,
-                  only_stale: bool = False) -> int:
+def recompute_all(
+    session: Session, *, now: datetime | None = None, only_stale: bool = False
+) -> int:
     """Rescore every subject in the ledger (or only the stale ones); commit per batch."""
     when = now or utcnow()
     if only_stale:
         stale = select(CreditScore.subject).where(
-            sa.or_(col(CreditScore.stale_after) <= when,
-                   col(CreditScore.formula_version) != FORMULA_VERSION)
+            sa.or_(
+                col(CreditScore.stale_after) <= when,
+                col(CreditScore.formula_version) != FORMULA_VERSION,
+            )
         )
         subjects = list(session.exec(stale))
         batches: Iterable[list[str]] = (

@@ -284,8 +284,9 @@ def checkpoint_due(session: Session, *, interval: timedelta, now: datetime | Non
     return head_seq != last.seq and (now or utcnow()) - signed >= interval
 
 
-def checkpoint_if_due(*, session: Session, key_path: Path,
-                      interval: timedelta) -> CreditCheckpoint | None:
+def checkpoint_if_due(
+    *, session: Session, key_path: Path, interval: timedelta
+) -> CreditCheckpoint | None:
     """The scheduled checkpoint: sign the head if due (after deliveries and from `credit tick`)."""
     if not checkpoint_due(session, interval=interval):
         return None

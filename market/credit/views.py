@@ -103,7 +103,6 @@ def badge(*, session: Session, user_id: int) -> services.Standing:
     return services.standing(session=session, subject=services.user_subject(user_id, key))
 
 
-
 def _mine(status: int = 200) -> ResponseReturnValue:
     session = get_session()
     own = badge(session=session, user_id=current_user.id)
@@ -154,8 +153,10 @@ def request_form(kind: str) -> ResponseReturnValue:
             flash(str(error.message), "error")
             status = error.status
         else:
-            done = _("申诉已提交，监管人员会在15天内答复。") if kind == "appeal" else _(
-                "修复申请已提交，监管人员会尽快答复。"
+            done = (
+                _("申诉已提交，监管人员会在15天内答复。")
+                if kind == "appeal"
+                else _("修复申请已提交，监管人员会尽快答复。")
             )
             flash(done, "success")
             return redirect(url_for("credit.mine"))
@@ -172,5 +173,6 @@ def request_form(kind: str) -> ResponseReturnValue:
 def checkpoints() -> ResponseReturnValue:
     """The public page of the ledger's signed checkpoints, for anyone to keep and check later."""
     key = station_public_key(services.checkpoint_key_path(current_app.config))
-    return render_template("credit/checkpoints.html",
-                           listing=published(get_session(), key=key, limit=50))
+    return render_template(
+        "credit/checkpoints.html", listing=published(get_session(), key=key, limit=50)
+    )

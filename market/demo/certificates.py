@@ -75,8 +75,14 @@ def grade_listing(listing: Listing) -> None:
 
 def is_device(listing: Listing) -> bool:
     """Whether the wipe gate would ask `listing` for a certificate."""
-    return bool(detect(category=listing.category, title=listing.title,
-                       description=listing.description, disclosures=listing.disclosures))
+    return bool(
+        detect(
+            category=listing.category,
+            title=listing.title,
+            description=listing.description,
+            disclosures=listing.disclosures,
+        )
+    )
 
 
 def demo_station_key() -> Ed25519PrivateKey:

@@ -30,6 +30,7 @@ from market.trades import services as trades
 # between a visitor and the demo; real accounts made with `create-user` are asked at login.
 DEMO_CONSENT = PRIVACY_NOTICE_VERSION
 
+
 def seed_demo(*, session: Session, images: ImageStore) -> list[tuple[str, str, str]]:
     """Load the demo organizations, accounts and items into an empty database.
 
@@ -80,7 +81,10 @@ def seed_demo(*, session: Session, images: ImageStore) -> list[tuple[str, str, s
     certify_devices(session=session, staff=staff, listings=listings)
     _seed_trades(session=session, people=sellers, listings=listings)
     seed_places(
-        session=session, images=images, people=sellers, staff=staff,
+        session=session,
+        images=images,
+        people=sellers,
+        staff=staff,
         organizer=next(u for u in users if u.role == "market_organizer"),
         coordinator=next(u for u in users if u.role == "school_coordinator"),
     )
@@ -103,16 +107,29 @@ def _seed_trades(*, session: Session, people: list[User], listings: list[Listing
         r = trades.reserve_listing(session=session, listing_id=item.id or 0, buyer=buyer)
         for who in (buyer, seller):
             trades.confirm_handover(session=session, reservation_id=r.id or 0, user=who)
-        trades.rate(session=session, reservation_id=r.id or 0, rater=buyer, stars=5,
-                    comment="东西和描述一致，交接顺利。")
+        trades.rate(
+            session=session,
+            reservation_id=r.id or 0,
+            rater=buyer,
+            stars=5,
+            comment="东西和描述一致，交接顺利。",
+        )
     disputed = unneeded[3]
     buyer = buyer_for(disputed, 4)
     r = trades.reserve_listing(session=session, listing_id=disputed.id or 0, buyer=buyer)
-    trades.open_dispute(session=session, reservation_id=r.id or 0, user=buyer,
-                        text="约好的时间卖家没有来，也不退定金。")
-    reports.file_report(session=session, reporter=people[1], reason="misdescription",
-                        text="照片和实物成色不符，描述称九成新，实际有明显划痕。",
-                        listing_id=unneeded[4].id)
+    trades.open_dispute(
+        session=session,
+        reservation_id=r.id or 0,
+        user=buyer,
+        text="约好的时间卖家没有来，也不退定金。",
+    )
+    reports.file_report(
+        session=session,
+        reporter=people[1],
+        reason="misdescription",
+        text="照片和实物成色不符，描述称九成新，实际有明显划痕。",
+        listing_id=unneeded[4].id,
+    )
 
 
 def _seed_items(*, session: Session, images: ImageStore, sellers: list[User]) -> list[Listing]:

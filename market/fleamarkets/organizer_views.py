@@ -36,8 +36,6 @@ DECISIONS = {
 }
 
 
-
-
 @bp.get("")
 @organizer_only
 def days() -> ResponseReturnValue:

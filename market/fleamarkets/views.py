@@ -31,7 +31,6 @@ bp = Blueprint("fleamarkets", __name__)
 bp.register_blueprint(organizer_bp)
 
 
-
 def hours(day: MarketDay) -> str:
     """'09:00–12:00' in China time."""
     opens, closes = in_china(day.opens_at), in_china(day.closes_at)

@@ -18,7 +18,6 @@ bp = Blueprint("images", __name__)
 ONE_YEAR = 365 * 24 * 3600
 
 
-
 @bp.get("/images/<key>/<int:size>.<ext>")
 def variant(key: str, size: int, ext: str) -> ResponseReturnValue:
     """Send one variant; a key names fixed content, so caches may keep it for a year."""

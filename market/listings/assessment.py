@@ -20,7 +20,18 @@ SEALED = ("new", "sealed")
 LOCK_KEY = "activation_lock_off"
 # What a seller writes for "nothing to declare" in a free-text disclosure.
 NOTHING = {
-    "无", "没有", "无维修", "未维修", "没有维修", "无划线", "none", "no", "n/a", "na", "-", "/",
+    "无",
+    "没有",
+    "无维修",
+    "未维修",
+    "没有维修",
+    "无划线",
+    "none",
+    "no",
+    "n/a",
+    "na",
+    "-",
+    "/",
 }
 # GB/T 21097.1-2007 gives 8–16 years by appliance; 家电 has no sub-categories yet, so the
 # shortest common one (washing machines, water heaters, air conditioners) applies to all.
@@ -57,15 +68,21 @@ RULES: dict[str, tuple[Rule, ...]] = {
         Rule("battery_percent", "below", 80, Grade.D, BATTERY, ("battery", ("low",)), NO_BATTERY),
         Rule("battery_percent", "below", 85, Grade.C, BATTERY, ("battery", ("80",)), NO_BATTERY),
         Rule("battery_percent", "below", 90, Grade.B, BATTERY, ("battery", ("85",)), NO_BATTERY),
-        Rule("battery_percent", "at_least", 90, Grade.N, BATTERY, ("battery", ("90",)),
-             NO_BATTERY),
-        Rule("repairs", "described", None, Grade.D, _l("维修说明：%(value)s"),
-             ("repaired", ("yes",))),
+        Rule("battery_percent", "at_least", 90, Grade.N, BATTERY, ("battery", ("90",)), NO_BATTERY),
+        Rule(
+            "repairs", "described", None, Grade.D, _l("维修说明：%(value)s"), ("repaired", ("yes",))
+        ),
         Rule(LOCK_KEY, "is", "no", Grade.F, _l("激活锁未关闭")),
     ),
     "books": (
-        Rule("highlighting", "described", None, Grade.C, _l("笔记划线：%(value)s"),
-             ("writing", ("yes",))),
+        Rule(
+            "highlighting",
+            "described",
+            None,
+            Grade.C,
+            _l("笔记划线：%(value)s"),
+            ("writing", ("yes",)),
+        ),
         Rule("ex_library", "is", "yes", Grade.C, _l("馆藏旧书")),
         Rule("missing_media", "is", "yes", Grade.D, _l("缺光盘或激活码")),
     ),
@@ -74,8 +91,14 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "appliances": (
         Rule("safety_checked", "is", "no", Grade.C, _l("未做安全检查"), unless=NOT_SEALED),
         Rule("cleaned", "is", "no", Grade.B, _l("未清洁"), unless=NOT_SEALED),
-        Rule("age_years", "above", APPLIANCE_LIFE_YEARS, Grade.F,
-             _l("已用 %(value)s 年，超过安全使用年限"), ("condition", ("past_life",))),
+        Rule(
+            "age_years",
+            "above",
+            APPLIANCE_LIFE_YEARS,
+            Grade.F,
+            _l("已用 %(value)s 年，超过安全使用年限"),
+            ("condition", ("past_life",)),
+        ),
     ),
 }
 
@@ -176,7 +199,9 @@ def _answer(question: Question, answers: dict[str, str]) -> Reason | None:
 
 
 def _facts(
-    checklist: Checklist, answers: dict[str, str], disclosures: dict[str, Any],
+    checklist: Checklist,
+    answers: dict[str, str],
+    disclosures: dict[str, Any],
     chosen: dict[str, Reason],
 ) -> list[Reason]:
     """The worst matching row per disclosure, with disagreeing answers noted on the lower one."""
@@ -203,8 +228,11 @@ def _facts(
 
 
 def assess(
-    checklist: Checklist, answers: dict[str, str], disclosures: dict[str, Any] | None = None,
-    *, strict: bool = False,
+    checklist: Checklist,
+    answers: dict[str, str],
+    disclosures: dict[str, Any] | None = None,
+    *,
+    strict: bool = False,
 ) -> Assessment:
     """The grade, every cap below N, and what contradicts "sealed".
 
@@ -259,8 +287,9 @@ def read_facts(checklist: Checklist, raw: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
-def explain(checklist: Checklist, condition: dict[str, str], disclosures: dict[str, Any],
-            grade: str) -> Assessment | None:
+def explain(
+    checklist: Checklist, condition: dict[str, str], disclosures: dict[str, Any], grade: str
+) -> Assessment | None:
     """Why a stored listing has its grade; None when its answers no longer give that grade."""
     result = assess(checklist, condition, disclosures)
     return result if result.grade.value == grade and not result.missing else None
@@ -291,8 +320,12 @@ def client_rules(checklist: Checklist) -> dict[str, Any]:
         ],
         "rules": [
             {
-                "key": r.key, "test": r.test, "value": r.value, "cap": r.cap.value,
-                "says": str(r.says), "agrees": list(r.agrees) if r.agrees else None,
+                "key": r.key,
+                "test": r.test,
+                "value": r.value,
+                "cap": r.cap.value,
+                "says": str(r.says),
+                "agrees": list(r.agrees) if r.agrees else None,
                 "unless": [list(u) for u in r.unless],
             }
             for r in rules_for(checklist)

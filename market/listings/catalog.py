@@ -110,4 +110,3 @@ class Status(StrEnum):
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
-

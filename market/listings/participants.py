@@ -120,9 +120,10 @@ class Participants:
 
     def certificate_of(self, session: Session, listing_id: int) -> HasId | None:
         for participant in self:
-            if participant.certificate_of and (
-                found := participant.certificate_of(session, listing_id)
-            ) is not None:
+            if (
+                participant.certificate_of
+                and (found := participant.certificate_of(session, listing_id)) is not None
+            ):
                 return found
         return None
 

@@ -409,8 +409,10 @@ def hold_ungated(*, session: Session) -> tuple[list[int], list[int]]:
         notify(
             session,
             user_id=listing.owner_id,
-            message=N_("“%(title)s”是存储个人数据的设备，按 GB 46864-2025 已转为草稿："
-                       "请清除数据并关联证书，或选择不存储个人数据的原因后再发布。"),
+            message=N_(
+                "“%(title)s”是存储个人数据的设备，按 GB 46864-2025 已转为草稿："
+                "请清除数据并关联证书，或选择不存储个人数据的原因后再发布。"
+            ),
             params={"title": listing.title},
             link=f"/listings/{listing.id}/edit",
         )

@@ -33,10 +33,8 @@ from market.web import abandon, get_or_404, image_store, me, refused, render_for
 bp = Blueprint("listings", __name__)
 
 
-
 def _uploads() -> list[bytes]:
     return [f.read() for f in request.files.getlist("photos") if f and f.filename]
-
 
 
 @bp.app_template_global()
@@ -56,7 +54,6 @@ def grade_preview(form: Any) -> dict[str, Any] | None:
 def _preview() -> bool:
     """The seller asked to see the grade (no JavaScript): show it, save nothing."""
     return request.method == "POST" and request.form.get("action") == "preview"
-
 
 
 @bp.get("/listings/new")
@@ -193,7 +190,8 @@ def _edit_reserved(session: Session, listing: Listing) -> ResponseReturnValue:
 def _exposure(listing: Listing) -> list[str]:
     """What the owner is told will be masked for others in their listing's text."""
     notes = [
-        str(value) for key, value in (listing.disclosures or {}).items()
+        str(value)
+        for key, value in (listing.disclosures or {}).items()
         if key not in privacy.SERIAL_KEYS and isinstance(value, str)
     ]
     return privacy.exposure_warnings(
@@ -224,8 +222,12 @@ def show(listing_id: int) -> ResponseReturnValue:
         photos=services.photos_of(session=session, listing_id=listing_id),
         answers=answer_labels(checklist_for(listing.category), listing.condition or {}),
         disclosures=checklist_for(listing.category).disclosures,
-        why=explain(checklist_for(listing.category), listing.condition or {},
-                    listing.disclosures or {}, listing.grade),
+        why=explain(
+            checklist_for(listing.category),
+            listing.condition or {},
+            listing.disclosures or {},
+            listing.grade,
+        ),
         venue_label=venues.label(session=session, venue=listing.venue),
         venue_org=venue_org,
         no_data_reason=devices.REASONS.get(listing.no_data_reason),
@@ -273,9 +275,11 @@ def profile(user_id: int) -> ResponseReturnValue:
     if seller is None or not seller.is_active:
         abort(404)
     rows: list[Listing] = [
-        row for row in services.listings_of(
+        row
+        for row in services.listings_of(
             session=session, owner_id=user_id, statuses=(Status.ACTIVE.value,)
-        ) if services.as_of_now(row).status == Status.ACTIVE
+        )
+        if services.as_of_now(row).status == Status.ACTIVE
     ]
     covers = services.cover_photos(session=session, listing_ids=[r.id for r in rows if r.id])
     return render_template(

@@ -57,60 +57,132 @@ def export(*, session: Session, user: User, config: Mapping[str, Any]) -> dict[s
     """Everything kept about `user`; other people appear only by masked name."""
     uid = user.id
     listings = session.exec(select(Listing).where(Listing.owner_id == uid)).all()
-    trades = session.exec(select(Reservation).where(
-        or_(Reservation.buyer_id == uid, Reservation.seller_id == uid))).all()
+    trades = session.exec(
+        select(Reservation).where(or_(Reservation.buyer_id == uid, Reservation.seller_id == uid))
+    ).all()
     subject = credit.user_subject(uid or 0, credit.key_from_config(config))
     return {
         "format": f"xunhuan-personal-data/{EXPORT_VERSION}",
         "exported_at": utcnow().isoformat(),
-        "profile": _row(user, "id", "display_name", "mobile", "email", "home_street", "locale",
-                        "role", "organization_id", "created_at", "last_login_at",
-                        "identifier_verified_at"),
+        "profile": _row(
+            user,
+            "id",
+            "display_name",
+            "mobile",
+            "email",
+            "home_street",
+            "locale",
+            "role",
+            "organization_id",
+            "created_at",
+            "last_login_at",
+            "identifier_verified_at",
+        ),
         "consent": _row(user, "consent_version", "consented_at"),
         "listings": [
-            {**_row(item, "id", "title", "description", "category", "mode", "price_fen",
-                    "deposit_fen", "grade", "street", "venue", "status", "condition",
-                    "disclosures", "created_at", "published_at", "expires_at"),
-             "photos": [p.image_key for p in session.exec(select(ListingPhoto).where(
-                 ListingPhoto.listing_id == item.id).order_by(col(ListingPhoto.position)))]}
+            {
+                **_row(
+                    item,
+                    "id",
+                    "title",
+                    "description",
+                    "category",
+                    "mode",
+                    "price_fen",
+                    "deposit_fen",
+                    "grade",
+                    "street",
+                    "venue",
+                    "status",
+                    "condition",
+                    "disclosures",
+                    "created_at",
+                    "published_at",
+                    "expires_at",
+                ),
+                "photos": [
+                    p.image_key
+                    for p in session.exec(
+                        select(ListingPhoto)
+                        .where(ListingPhoto.listing_id == item.id)
+                        .order_by(col(ListingPhoto.position))
+                    )
+                ],
+            }
             for item in listings
         ],
         "trades": [_trade(session, trade, uid or 0) for trade in trades],
-        "ratings_given": [_row(r, "reservation_id", "stars", "comment", "created_at")
-                          for r in session.exec(select(Rating).where(Rating.rater_id == uid))],
-        "ratings_received": [_row(r, "reservation_id", "stars", "comment", "created_at")
-                             for r in session.exec(select(Rating).where(Rating.ratee_id == uid))],
-        "reports_filed": [_row(r, "id", "listing_id", "reason", "text", "status", "created_at")
-                          for r in session.exec(select(Report).where(Report.reporter_id == uid))],
-        "notifications": [_row(n, "message", "params", "link", "created_at", "read_at")
-                          for n in session.exec(select(Notification).where(
-                              Notification.user_id == uid))],
+        "ratings_given": [
+            _row(r, "reservation_id", "stars", "comment", "created_at")
+            for r in session.exec(select(Rating).where(Rating.rater_id == uid))
+        ],
+        "ratings_received": [
+            _row(r, "reservation_id", "stars", "comment", "created_at")
+            for r in session.exec(select(Rating).where(Rating.ratee_id == uid))
+        ],
+        "reports_filed": [
+            _row(r, "id", "listing_id", "reason", "text", "status", "created_at")
+            for r in session.exec(select(Report).where(Report.reporter_id == uid))
+        ],
+        "notifications": [
+            _row(n, "message", "params", "link", "created_at", "read_at")
+            for n in session.exec(select(Notification).where(Notification.user_id == uid))
+        ],
         "credit": {
             "subject": subject,
             "events": [event.to_dict() for event in SqlLedger(session).events_of(subject)],
-            "cases": [_row(c, "id", "kind", "status", "statement", "opened_at", "decision",
-                           "decision_reason", "closed_at")
-                      for c in session.exec(select(CreditCase).where(
-                          CreditCase.subject == subject))],
+            "cases": [
+                _row(
+                    c,
+                    "id",
+                    "kind",
+                    "status",
+                    "statement",
+                    "opened_at",
+                    "decision",
+                    "decision_reason",
+                    "closed_at",
+                )
+                for c in session.exec(select(CreditCase).where(CreditCase.subject == subject))
+            ],
         },
-        "sessions": [_row(s, "created_at", "last_seen_at", "user_agent", "ip_masked", "remember")
-                     for s in sessions.live_sessions(session=session, user_id=uid or 0)],
+        "sessions": [
+            _row(s, "created_at", "last_seen_at", "user_agent", "ip_masked", "remember")
+            for s in sessions.live_sessions(session=session, user_id=uid or 0)
+        ],
     }
 
 
 def _trade(session: Session, trade: Reservation, uid: int) -> dict[str, Any]:
     other = trade.seller_id if trade.buyer_id == uid else trade.buyer_id
-    messages = session.exec(select(Message).where(Message.reservation_id == trade.id)
-                            .order_by(col(Message.created_at))).all()
+    messages = session.exec(
+        select(Message).where(Message.reservation_id == trade.id).order_by(col(Message.created_at))
+    ).all()
     return {
-        **_row(trade, "id", "listing_id", "status", "price_fen", "meet_time", "meet_place",
-               "created_at", "completed_at", "cancelled_at", "dispute_text"),
+        **_row(
+            trade,
+            "id",
+            "listing_id",
+            "status",
+            "price_fen",
+            "meet_time",
+            "meet_place",
+            "created_at",
+            "completed_at",
+            "cancelled_at",
+            "dispute_text",
+        ),
         "role": "buyer" if trade.buyer_id == uid else "seller",
         "other_party": _name(session, other),
         # The other party's messages as they were shown to this person: numbers masked.
-        "messages": [{"from_me": m.sender_id == uid,
-                      "body": m.body if m.sender_id == uid else mask_text(m.body),
-                      "created_at": _iso(m.created_at)} for m in messages],
+        "messages": [
+            {
+                "from_me": m.sender_id == uid,
+                "body": m.body if m.sender_id == uid else mask_text(m.body),
+                "created_at": _iso(m.created_at),
+            }
+            for m in messages
+        ],
     }
 
 
@@ -121,15 +193,18 @@ def delete_account(
     if not verify_password(user.password_hash, password):
         raise InvalidCredentials(_("密码不正确，账号未注销。"))
     uid = user.id or 0
-    open_trade = session.exec(select(Reservation).where(
-        or_(Reservation.buyer_id == uid, Reservation.seller_id == uid),
-        col(Reservation.status).in_([ReservationStatus.OPEN, ReservationStatus.RENTING]),
-    )).first()
+    open_trade = session.exec(
+        select(Reservation).where(
+            or_(Reservation.buyer_id == uid, Reservation.seller_id == uid),
+            col(Reservation.status).in_([ReservationStatus.OPEN, ReservationStatus.RENTING]),
+        )
+    ).first()
     if open_trade is not None:
         raise AccountError(_("您还有进行中的交易，请先完成或取消后再注销。"))
     now = utcnow()
-    for listing in session.exec(select(Listing).where(
-            Listing.owner_id == uid, col(Listing.status).in_(_WITHDRAWABLE))).all():
+    for listing in session.exec(
+        select(Listing).where(Listing.owner_id == uid, col(Listing.status).in_(_WITHDRAWABLE))
+    ).all():
         listing.status = "withdrawn"
         listing.updated_at = now
         session.add(listing)
@@ -152,9 +227,11 @@ def delete_account(
 
 def _erase_credit_personal(session: Session, subject: str) -> None:
     ledger = SqlLedger(session)
-    refs = session.exec(select(CreditLedgerEntry.personal_ref).where(
-        CreditLedgerEntry.subject == subject, col(CreditLedgerEntry.personal_ref).is_not(None)
-    )).all()
+    refs = session.exec(
+        select(CreditLedgerEntry.personal_ref).where(
+            CreditLedgerEntry.subject == subject, col(CreditLedgerEntry.personal_ref).is_not(None)
+        )
+    ).all()
     for ref in refs:
         if ref:
             ledger.erase_personal(ref)

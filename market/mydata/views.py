@@ -20,7 +20,6 @@ from market.web import attach, me, render_form
 bp = Blueprint("mydata", __name__, url_prefix="/account")
 
 
-
 @bp.get("/data")
 @login_required
 def my_data() -> ResponseReturnValue:
@@ -49,7 +48,9 @@ def delete_account() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             mydata.delete_account(
-                session=get_session(), user=me(), password=form.password.data or "",
+                session=get_session(),
+                user=me(),
+                password=form.password.data or "",
                 config=current_app.config,
             )
         except AccountError as error:

@@ -197,14 +197,21 @@ def consistency() -> ResponseReturnValue:
     if first > last:
         raise ApiError(400, "from_after_to", "`from` must not be after `to`.")
     if last - first > MAX_PROOF_ENTRIES:
-        raise ApiError(400, "range_too_long", f"Ask for at most {MAX_PROOF_ENTRIES} entries; "
-                       "chain proofs for longer ranges.")
+        raise ApiError(
+            400,
+            "range_too_long",
+            f"Ask for at most {MAX_PROOF_ENTRIES} entries; chain proofs for longer ranges.",
+        )
     try:
         return jsonify(proof(session, first=first, last=last))
     except ProofUnavailable as error:
-        raise ApiError(400, "no_digest_proof", f"No digest-only proof: {error}. Version 1 "
-                       "entries hash their payload; start at the version 2 anchor's "
-                       "previous seq or later.") from error
+        raise ApiError(
+            400,
+            "no_digest_proof",
+            f"No digest-only proof: {error}. Version 1 "
+            "entries hash their payload; start at the version 2 anchor's "
+            "previous seq or later.",
+        ) from error
 
 
 @bp.get("/openapi.json")

@@ -53,8 +53,7 @@ def schemas() -> dict[str, Any]:
     }
     listing = {
         "type": "object",
-        "required": ["public_key", "fingerprint", "algorithm", "head_seq", "total",
-                     "checkpoints"],
+        "required": ["public_key", "fingerprint", "algorithm", "head_seq", "total", "checkpoints"],
         "properties": {
             "public_key": {**KEY, "type": ["string", "null"]},
             "fingerprint": {"type": ["string", "null"], "pattern": "^SHA256:[0-9a-f]{64}$"},
@@ -79,8 +78,10 @@ def schemas() -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "required": ["seq", "payload_digest"],
-                    "properties": {"seq": {"type": "integer", "minimum": 1},
-                                   "payload_digest": HASH},
+                    "properties": {
+                        "seq": {"type": "integer", "minimum": 1},
+                        "payload_digest": HASH,
+                    },
                     "additionalProperties": False,
                 },
             },
@@ -94,7 +95,8 @@ def _public(**responses: dict[str, Any]) -> dict[str, Any]:
     return {
         **responses,
         "429": response(
-            "Too many calls from this address.", "RateLimited",
+            "Too many calls from this address.",
+            "RateLimited",
             **{"Retry-After": "Seconds to wait."},
         ),
     }
@@ -105,15 +107,21 @@ def paths() -> dict[str, Any]:
         "summary": "The signed checkpoints of the credit ledger (public)",
         "operationId": "getCreditCheckpoints",
         "security": [],
-        "parameters": [{
-            "name": "limit", "in": "query", "required": False,
-            "description": "How many of the newest checkpoints (1-500, default 100).",
-            "schema": {"type": "integer", "minimum": 1, "maximum": 500},
-        }],
-        "responses": _public(**{
-            "200": response("Newest first, with the station's public key.", "CheckpointList"),
-            "400": response("A bad limit.", "BadRequestCheckpoints"),
-        }),
+        "parameters": [
+            {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "description": "How many of the newest checkpoints (1-500, default 100).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 500},
+            }
+        ],
+        "responses": _public(
+            **{
+                "200": response("Newest first, with the station's public key.", "CheckpointList"),
+                "400": response("A bad limit.", "BadRequestCheckpoints"),
+            }
+        ),
     }
     seq = {"type": "integer", "minimum": 0}
     proof = {
@@ -121,15 +129,27 @@ def paths() -> dict[str, Any]:
         "operationId": "getCreditConsistency",
         "security": [],
         "parameters": [
-            {"name": "from", "in": "query", "required": True, "schema": seq,
-             "description": "The seq of the checkpoint you hold."},
-            {"name": "to", "in": "query", "required": False, "schema": seq,
-             "description": "A newer seq (default: the head)."},
+            {
+                "name": "from",
+                "in": "query",
+                "required": True,
+                "schema": seq,
+                "description": "The seq of the checkpoint you hold.",
+            },
+            {
+                "name": "to",
+                "in": "query",
+                "required": False,
+                "schema": seq,
+                "description": "A newer seq (default: the head).",
+            },
         ],
-        "responses": _public(**{
-            "200": response("The payload digests from `from` to `to`.", "ConsistencyProof"),
-            "400": response("A bad or unanswerable range.", "BadRequestConsistency"),
-        }),
+        "responses": _public(
+            **{
+                "200": response("The payload digests from `from` to `to`.", "ConsistencyProof"),
+                "400": response("A bad or unanswerable range.", "BadRequestConsistency"),
+            }
+        ),
     }
     return {
         "/api/v1/credit/checkpoints": {"get": listing},

@@ -33,7 +33,6 @@ from market.web import image_store, me, render_form
 bp = Blueprint("trades", __name__)
 
 
-
 def _back(reservation_id: int) -> ResponseReturnValue:
     return redirect(url_for("trades.show", reservation_id=reservation_id))
 

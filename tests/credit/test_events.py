@@ -79,8 +79,9 @@ def test_the_chain_takes_references_never_prose(field: str, value: str) -> None:
         replace(base, **{field: value})
 
 
-def _event(kind: str, detail: str | None, *, subject: str = SELLER,
-           evidence: str | None = "ref:1") -> CreditEvent:
+def _event(
+    kind: str, detail: str | None, *, subject: str = SELLER, evidence: str | None = "ref:1"
+) -> CreditEvent:
     return CreditEvent(subject, kind, None, "xunhuan", None, NOW, evidence, f"{kind}-1", detail)
 
 

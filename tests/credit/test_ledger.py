@@ -55,8 +55,9 @@ def test_an_edited_payload_is_named(ledger: InMemoryLedger) -> None:
 def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(ledger: InMemoryLedger) -> None:
     entry = ledger.entries[1]
     payload = entry.payload.replace("t1", "t9")
-    ledger.entries[1] = replace(entry, payload=payload,
-                                entry_hash=chain_hash(entry.prev_hash, payload))
+    ledger.entries[1] = replace(
+        entry, payload=payload, entry_hash=chain_hash(entry.prev_hash, payload)
+    )
     assert verify_chain(ledger).first_broken_seq == 3
 
 
@@ -102,8 +103,13 @@ def test_a_truncated_ledger_fails_its_checkpoint(ledger: InMemoryLedger) -> None
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("seq", 9), ("personal_ref", "ff" * 16), ("subject", "o:91110000600037341L"),
-     ("event_id", "forged"), ("recorded_at", "2020-01-01T00:00:00+00:00")],
+    [
+        ("seq", 9),
+        ("personal_ref", "ff" * 16),
+        ("subject", "o:91110000600037341L"),
+        ("event_id", "forged"),
+        ("recorded_at", "2020-01-01T00:00:00+00:00"),
+    ],
 )
 def test_a_column_beside_the_payload_that_disagrees_with_it_is_named(
     ledger: InMemoryLedger, field: str, value: object
@@ -129,8 +135,16 @@ def _v1(n: int) -> InMemoryLedger:
     for i in range(n):
         event = trade(i)
         payload = canonical_json({"event": event.to_dict(), "personal_ref": None})
-        entry = LedgerEntry(i + 1, prev, payload, chain_hash(prev, payload), None,
-                            event.subject, event.event_id, f"2026-11-0{i + 1}T00:00:00+00:00")
+        entry = LedgerEntry(
+            i + 1,
+            prev,
+            payload,
+            chain_hash(prev, payload),
+            None,
+            event.subject,
+            event.event_id,
+            f"2026-11-0{i + 1}T00:00:00+00:00",
+        )
         repo.entries.append(entry)
         prev = entry.entry_hash
     return repo
@@ -167,8 +181,9 @@ def test_checkpoints_are_checked_in_the_same_walk(ledger: InMemoryLedger) -> Non
     key = Ed25519PrivateKey.generate()
     public = key.public_key().public_bytes_raw().hex()
     signed = make_checkpoint(ledger, key)
-    mark = SignedCheckpoint(7, signed["seq"], signed["head_hash"], signed["at"],
-                            signed["signature"], public)
+    mark = SignedCheckpoint(
+        7, signed["seq"], signed["head_hash"], signed["at"], signed["signature"], public
+    )
     assert verify_ledger(ledger, [mark], trusted_keys=[public]).ok
     assert verify_ledger(ledger, [mark], trusted_keys=["00" * 32]).checkpoint_id == 7
     del ledger.entries[-1]
@@ -188,8 +203,9 @@ def test_a_consistency_proof_recomputes_the_newer_head_and_not_after_a_rewrite(
     for i in range(1, 5):  # rewrite entry 2 and re-chain everything after it
         entry = ledger.entries[i]
         payload = entry.payload.replace("t1", "t8") if i == 1 else entry.payload
-        ledger.entries[i] = replace(entry, prev_hash=prev, payload=payload,
-                                    entry_hash=chain_hash(prev, payload))
+        ledger.entries[i] = replace(
+            entry, prev_hash=prev, payload=payload, entry_hash=chain_hash(prev, payload)
+        )
         prev = ledger.entries[i].entry_hash
     forged = consistency_proof(ledger.entries[1:], 2, 5)
     again = [s["payload_digest"] for s in forged["entries"]]

@@ -48,7 +48,7 @@ def test_worked_example_2_twenty_five_rated_trades_over_a_year_decay() -> None:
     assert result.grade == "A"
     assert result.reasons == ["high_score"]
     oldest = next(c for c in result.contributions if c.event_id == "trade-24")
-    assert oldest.decayed_weight == pytest.approx(0.5 ** 2)  # 360 days = two half-lives
+    assert oldest.decayed_weight == pytest.approx(0.5**2)  # 360 days = two half-lives
 
 
 def test_worked_example_3_active_ordinary_record_caps_the_grade_at_c() -> None:
@@ -56,8 +56,10 @@ def test_worked_example_3_active_ordinary_record_caps_the_grade_at_c() -> None:
     # S = 3 * 0.5 ** (30 / 180) = 3 * 0.890899 = 2.672696; R = 27.225731 as before.
     # score = 100 * (27.225731 + 9) / (27.225731 + 2.672696 + 10) = 3622.57 / 39.8984 = 90.7949,
     # n = 29.898; the score alone would give A, the active ordinary record makes it C.
-    events = [*twenty_five_rated_trades_over_a_year(),
-              finding("case-1", "ordinary", age_days=30, months=6)]
+    events = [
+        *twenty_five_rated_trades_over_a_year(),
+        finding("case-1", "ordinary", age_days=30, months=6),
+    ]
     result = score(events, as_of=NOW)
     assert result.score == pytest.approx(90.7949, abs=1e-4)
     assert result.confidence == pytest.approx(29.898427, abs=1e-6)
@@ -66,7 +68,9 @@ def test_worked_example_3_active_ordinary_record_caps_the_grade_at_c() -> None:
     (record,) = result.records
     assert record.status == "active"
     assert (record.repair_from.date().isoformat(), record.published_until.date().isoformat()) == (
-        "2027-01-02", "2027-04-02")
+        "2027-01-02",
+        "2027-04-02",
+    )
     codes = [h.code for h in what_would_change(result, events, NOW)]
     assert codes == ["record_ends", "repair_possible_from"]
 
@@ -135,11 +139,32 @@ def histories(draw: st.DrawFn) -> list[CreditEvent]:
         if kind == "rated":
             events.append(rating(i, age, draw(st.integers(1, 5)), cp=cp))
         if kind == "dispute":
-            events.append(CreditEvent(SELLER, "dispute_outcome", None, "xunhuan", buyer(cp),
-                                      NOW - timedelta(days=age), None, f"d{i}", "lost_unresolved"))
+            events.append(
+                CreditEvent(
+                    SELLER,
+                    "dispute_outcome",
+                    None,
+                    "xunhuan",
+                    buyer(cp),
+                    NOW - timedelta(days=age),
+                    None,
+                    f"d{i}",
+                    "lost_unresolved",
+                )
+            )
         if kind == "wipe":
-            events.append(CreditEvent(SELLER, "wipe_certificate", None, "xunhuan", None,
-                                      NOW - timedelta(days=age), f"c{i}", f"w{i}"))
+            events.append(
+                CreditEvent(
+                    SELLER,
+                    "wipe_certificate",
+                    None,
+                    "xunhuan",
+                    None,
+                    NOW - timedelta(days=age),
+                    f"c{i}",
+                    f"w{i}",
+                )
+            )
     return events
 
 
@@ -154,9 +179,20 @@ def test_score_stays_between_0_and_100(events: list[CreditEvent]) -> None:
 def test_adding_a_positive_event_never_lowers_the_score(
     events: list[CreditEvent], age: float, cp: int, wipe: bool
 ) -> None:
-    extra = (CreditEvent(SELLER, "wipe_certificate", None, "xunhuan", None,
-                         NOW - timedelta(days=age), "new-cert", "new-cert") if wipe
-             else trade(999, age, cp=cp))
+    extra = (
+        CreditEvent(
+            SELLER,
+            "wipe_certificate",
+            None,
+            "xunhuan",
+            None,
+            NOW - timedelta(days=age),
+            "new-cert",
+            "new-cert",
+        )
+        if wipe
+        else trade(999, age, cp=cp)
+    )
     before = score(events, as_of=NOW).score
     assert score([*events, extra], as_of=NOW).score >= before - 1e-9
 
@@ -197,8 +233,10 @@ def test_no_counterparty_supplies_more_than_a_tenth_of_positive_weight(
             assert supplied <= 0.1 * total + 1e-9
 
 
-@given(st.lists(st.floats(min_value=0, max_value=50, allow_nan=False), max_size=30),
-       st.floats(min_value=0, max_value=50, allow_nan=False))
+@given(
+    st.lists(st.floats(min_value=0, max_value=50, allow_nan=False), max_size=30),
+    st.floats(min_value=0, max_value=50, allow_nan=False),
+)
 def test_capped_total_is_a_fixed_point_with_every_share_at_most_a_tenth(
     weights: list[float], free: float
 ) -> None:
@@ -215,8 +253,13 @@ def test_a_second_rating_by_the_same_buyer_within_a_week_does_not_count(
 ) -> None:
     # Buyer 0 bought twice (t0 10 days ago, t1 later) and rates both within the week; 20 other
     # buyers keep buyer 0 under the 10 % cap.
-    events = [*OTHER_BUYERS, trade(0, 10), trade(1, 10 - gap_days, cp=0),
-              rating(0, 10), rating(1, 10 - gap_days, stars, cp=0)]
+    events = [
+        *OTHER_BUYERS,
+        trade(0, 10),
+        trade(1, 10 - gap_days, cp=0),
+        rating(0, 10),
+        rating(1, 10 - gap_days, stars, cp=0),
+    ]
     why = {c.event_id: c.why_not for c in score(events, as_of=NOW).contributions}
     assert why["rating-0"] is None
     assert why["rating-1"] == "one_rating_per_counterparty_per_week"

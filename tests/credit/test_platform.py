@@ -26,8 +26,10 @@ def rated_year() -> list[CreditEvent]:
 
 
 def checks(passes: int, fails: int = 0, fail_age: float = 0) -> list[CreditEvent]:
-    return [*(compliance(i) for i in range(passes)),
-            *(compliance(100 + i, "fail", fail_age) for i in range(fails))]
+    return [
+        *(compliance(i) for i in range(passes)),
+        *(compliance(100 + i, "fail", fail_age) for i in range(fails)),
+    ]
 
 
 def test_worked_example_5_a_platform_takes_the_lower_of_behaviour_and_compliance() -> None:
@@ -55,7 +57,9 @@ def test_worked_example_5_a_platform_takes_the_lower_of_behaviour_and_compliance
     # checks give 36.5 / 40.5 = 90.12 -> A (6 give 35.5 / 39.5 = 89.87).
     hints = what_would_change(result, events, NOW)
     assert [(h.code, h.count, h.target_grade) for h in hints] == [
-        ("compliance_part", None, None), ("more_compliance_passes", 7, "A")]
+        ("compliance_part", None, None),
+        ("more_compliance_passes", 7, "A"),
+    ]
     assert hints[0].zh == "合规部分（数据清除、投诉处理）把等级压在 B"
     assert hints[1].en == "7 more passed compliance checks lift the grade to A"
 
@@ -88,8 +92,9 @@ def test_records_cap_both_parts() -> None:
     result = score_platform(events, as_of=NOW)
     assert {p.grade for p in result.parts.values()} == {"C"}
     assert result.grade == "C"
-    serious = score_platform([*checks(25), finding("case-2", "serious", category="fraud")],
-                             as_of=NOW)
+    serious = score_platform(
+        [*checks(25), finding("case-2", "serious", category="fraud")], as_of=NOW
+    )
     assert serious.grade == "D"
 
 

@@ -27,15 +27,43 @@ PERSON = person_subject("seller-person", KEY)
 SUBJECTS = st.sampled_from([PERSON, SELLER])
 ages = st.floats(min_value=0, max_value=1500, allow_nan=False)
 recent = st.floats(min_value=0, max_value=120, allow_nan=False)
-KINDS = ["trade", "rating", "dispute", "wipe", "finding", "appeal", "appeal_result", "repair",
-         "void", "grade_review", "compliance"]
+KINDS = [
+    "trade",
+    "rating",
+    "dispute",
+    "wipe",
+    "finding",
+    "appeal",
+    "appeal_result",
+    "repair",
+    "void",
+    "grade_review",
+    "compliance",
+]
 
 
-def event(subject: str, kind: str, i: int, age: float, *, detail: str | None = None,
-          weight: float | None = None, cp: int | None = None,
-          evidence: str | None = None) -> CreditEvent:
-    return CreditEvent(subject, kind, weight, "xunhuan", None if cp is None else buyer(cp),
-                       NOW - timedelta(days=age), evidence, f"{kind}-{i}", detail)
+def event(
+    subject: str,
+    kind: str,
+    i: int,
+    age: float,
+    *,
+    detail: str | None = None,
+    weight: float | None = None,
+    cp: int | None = None,
+    evidence: str | None = None,
+) -> CreditEvent:
+    return CreditEvent(
+        subject,
+        kind,
+        weight,
+        "xunhuan",
+        None if cp is None else buyer(cp),
+        NOW - timedelta(days=age),
+        evidence,
+        f"{kind}-{i}",
+        detail,
+    )
 
 
 @st.composite
@@ -47,16 +75,33 @@ def histories(draw: st.DrawFn, subject: str, size: int = 40) -> list[CreditEvent
     kinds = KINDS if subject.startswith("o:") else KINDS[:-1]
     # A bulk of clean trades and lost disputes, so that grades other than N are common.
     for j in range(draw(st.integers(0, 30))):
-        events.append(event(subject, "trade_completed", 1000 + j, draw(recent), cp=20 + j,
-                            evidence=f"t{1000 + j}"))
+        events.append(
+            event(
+                subject,
+                "trade_completed",
+                1000 + j,
+                draw(recent),
+                cp=20 + j,
+                evidence=f"t{1000 + j}",
+            )
+        )
     for j in range(draw(st.integers(0, 8))):
-        events.append(event(subject, "dispute_outcome", 2000 + j, draw(recent),
-                            detail="lost_unresolved"))
+        events.append(
+            event(subject, "dispute_outcome", 2000 + j, draw(recent), detail="lost_unresolved")
+        )
     if subject.startswith("o:"):
         for j in range(draw(st.integers(0, 30))):
             result = draw(st.sampled_from(["pass", "pass", "pass", "fail"]))
-            events.append(event(subject, "compliance", 3000 + j, draw(recent), evidence=f"o{j}",
-                                detail=f"check=complaint;result={result}"))
+            events.append(
+                event(
+                    subject,
+                    "compliance",
+                    3000 + j,
+                    draw(recent),
+                    evidence=f"o{j}",
+                    detail=f"check=complaint;result={result}",
+                )
+            )
     for i in range(draw(st.integers(0, size))):
         kind = draw(st.sampled_from(kinds))
         cp = draw(st.integers(0, 12))
@@ -67,8 +112,11 @@ def histories(draw: st.DrawFn, subject: str, size: int = 40) -> list[CreditEvent
             trades.append(f"t{i}")
         elif kind == "rating":
             ref = draw(st.sampled_from([*trades, "unknown"]))
-            events.append(event(subject, "rating", i, age, weight=draw(st.integers(1, 5)), cp=cp,
-                                evidence=ref))
+            events.append(
+                event(
+                    subject, "rating", i, age, weight=draw(st.integers(1, 5)), cp=cp, evidence=ref
+                )
+            )
         elif kind == "dispute":
             outcome = draw(st.sampled_from(["lost_unresolved", "lost_resolved", "won"]))
             events.append(event(subject, "dispute_outcome", i, age, detail=outcome, cp=cp))
@@ -79,15 +127,26 @@ def histories(draw: st.DrawFn, subject: str, size: int = 40) -> list[CreditEvent
             status = draw(st.sampled_from(["pending", "confirmed"]))
             category = draw(st.sampled_from(["misdescription", "fraud"]))
             case = f"case-{draw(st.integers(0, 3))}"
-            events.append(event(subject, "finding", i, age, evidence=case,
-                                detail=f"tier={tier};status={status};category={category}"))
+            events.append(
+                event(
+                    subject,
+                    "finding",
+                    i,
+                    age,
+                    evidence=case,
+                    detail=f"tier={tier};status={status};category={category}",
+                )
+            )
             findings.append(f"finding-{i}")
         elif kind == "appeal":
             events.append(event(subject, "appeal", i, age, detail=f"target={target}"))
         elif kind == "appeal_result":
             decision = draw(st.sampled_from(["upheld", "voided"]))
-            events.append(event(subject, "appeal_result", i, age,
-                                detail=f"target={target};decision={decision}"))
+            events.append(
+                event(
+                    subject, "appeal_result", i, age, detail=f"target={target};decision={decision}"
+                )
+            )
         elif kind == "repair":
             decision = draw(st.sampled_from(["", ";decision=granted", ";decision=refused"]))
             events.append(event(subject, "repair", i, age, detail=f"target={target}{decision}"))
@@ -96,14 +155,23 @@ def histories(draw: st.DrawFn, subject: str, size: int = 40) -> list[CreditEvent
         elif kind == "grade_review":
             grade = draw(st.sampled_from(["C", "D"]))
             decision = draw(st.sampled_from(["confirmed", "rejected"]))
-            events.append(event(subject, "grade_review", i, age,
-                                detail=f"grade={grade};decision={decision}"))
+            events.append(
+                event(subject, "grade_review", i, age, detail=f"grade={grade};decision={decision}")
+            )
         else:
             check = draw(st.sampled_from(["wipe", "complaint"]))
             result = draw(st.sampled_from(["pass", "pass", "fail"]))
-            events.append(event(subject, "compliance", i, age, evidence=f"o{i}",
-                                cp=draw(st.one_of(st.none(), st.integers(0, 12))),
-                                detail=f"check={check};result={result}"))
+            events.append(
+                event(
+                    subject,
+                    "compliance",
+                    i,
+                    age,
+                    evidence=f"o{i}",
+                    cp=draw(st.one_of(st.none(), st.integers(0, 12))),
+                    detail=f"check={check};result={result}",
+                )
+            )
     return events
 
 
@@ -150,8 +218,14 @@ def test_a_positive_event_never_lowers_a_score(
     elif kind == "wipe" or subject == PERSON:
         extra = event(subject, "wipe_certificate", 999, age, evidence="new-cert")
     else:
-        extra = event(subject, "compliance", 999, age, evidence="new-check",
-                      detail="check=complaint;result=pass")
+        extra = event(
+            subject,
+            "compliance",
+            999,
+            age,
+            evidence="new-check",
+            detail="check=complaint;result=pass",
+        )
     before = score_subject(events, as_of=NOW, subject=subject)
     after = score_subject([*events, extra], as_of=NOW, subject=subject)
     for (_g0, s0), (_g1, s1) in zip(graded(before), graded(after), strict=True):
@@ -163,8 +237,10 @@ def test_a_positive_event_never_lowers_a_score(
 @given(st.floats(min_value=0, max_value=3000, allow_nan=False))
 def test_a_compliance_checks_weight_halves_every_180_days(age: float) -> None:
     def weight(days: float) -> float:
-        result = score_subject([event(SELLER, "compliance", 0, days, evidence="o",
-                                      detail="check=wipe;result=pass")], as_of=NOW)
+        result = score_subject(
+            [event(SELLER, "compliance", 0, days, evidence="o", detail="check=wipe;result=pass")],
+            as_of=NOW,
+        )
         return result.contributions[0].decayed_weight
 
     assert weight(age + 180) == pytest.approx(weight(age) / 2)
@@ -191,14 +267,24 @@ def test_no_counterparty_supplies_more_than_a_tenth_of_a_parts_positive_weight(
 
 
 @settings(max_examples=150, deadline=None)
-@given(any_history(), st.sampled_from(["minor", "ordinary", "serious"]),
-       st.sampled_from(["misdescription", "fraud"]), recent)
+@given(
+    any_history(),
+    st.sampled_from(["minor", "ordinary", "serious"]),
+    st.sampled_from(["misdescription", "fraud"]),
+    recent,
+)
 def test_a_confirmed_finding_never_raises_the_grade(
     events: list[CreditEvent], tier: str, category: str, age: float
 ) -> None:
     subject = events[0].subject if events else SELLER
-    new = event(subject, "finding", 999, age, evidence="case-new",
-                detail=f"tier={tier};status=confirmed;category={category}")
+    new = event(
+        subject,
+        "finding",
+        999,
+        age,
+        evidence="case-new",
+        detail=f"tier={tier};status=confirmed;category={category}",
+    )
     before = score_subject(events, as_of=NOW, subject=subject).grade
     after = score_subject([*events, new], as_of=NOW, subject=subject).grade
     if before != "N":
@@ -223,9 +309,11 @@ def test_an_appeal_result_voided_never_lowers_the_grade(
 
 
 def _voided(events: list[CreditEvent]) -> set[str]:
-    return {e.details["target"] for e in events
-            if e.kind == "void" or (e.kind == "appeal_result"
-                                    and e.details["decision"] == "voided")}
+    return {
+        e.details["target"]
+        for e in events
+        if e.kind == "void" or (e.kind == "appeal_result" and e.details["decision"] == "voided")
+    }
 
 
 @settings(max_examples=300, deadline=None)
@@ -235,10 +323,14 @@ def test_a_grade_is_never_c_or_d_without_a_confirmed_review_or_an_active_record(
 ) -> None:
     result = score_subject(events, as_of=NOW)
     voided = _voided(events)
-    confirmed = {e.details["grade"] for e in events
-                 if e.kind == "grade_review" and e.details["decision"] == "confirmed"
-                 and e.event_id not in voided
-                 and NOW - e.occurred_at < timedelta(days=REVIEW_VALID_DAYS)}
+    confirmed = {
+        e.details["grade"]
+        for e in events
+        if e.kind == "grade_review"
+        and e.details["decision"] == "confirmed"
+        and e.event_id not in voided
+        and NOW - e.occurred_at < timedelta(days=REVIEW_VALID_DAYS)
+    }
     active = {r.tier for r in result.records if r.status == "active"}
     if result.grade == "C":
         assert active & {"ordinary", "serious"} or confirmed
@@ -256,17 +348,26 @@ def test_every_published_reason_code_can_be_emitted() -> None:
     fails = [b.compliance(100 + i, "fail") for i in range(10)]
     people = [
         [b.trade(0), b.trade(1), b.rating(0)],  # new_subject, counterparty_cap
-        rated, [*rated, *lost[:2]], [*rated, *lost[:4], b.review("C")], [*rated, *lost],
-        [*rated, b.finding("case-2", "serious"), b.finding("case-3", "minor"), ordinary,
-         b.finding("case-4", "minor", status="pending"), b.appeal(ordinary.event_id)],
+        rated,
+        [*rated, *lost[:2]],
+        [*rated, *lost[:4], b.review("C")],
+        [*rated, *lost],
+        [
+            *rated,
+            b.finding("case-2", "serious"),
+            b.finding("case-3", "minor"),
+            ordinary,
+            b.finding("case-4", "minor", status="pending"),
+            b.appeal(ordinary.event_id),
+        ],
     ]
     platforms = [
         [*rated, *lost[:2], *checks],  # behaviour_part_lower
         [*rated, *checks, *fails[:5]],  # compliance_fair_score, compliance_part_lower
-        [*rated, *checks, *fails], [b.compliance(i, cp=1) for i in range(3)],
+        [*rated, *checks, *fails],
+        [b.compliance(i, cp=1) for i in range(3)],
         [*rated, *checks, *fails[:2]],
     ]
     emitted = {code for events in people for code in score(events, as_of=NOW).reasons}
-    emitted |= {code for events in platforms
-                for code in score_platform(events, as_of=NOW).reasons}
+    emitted |= {code for events in platforms for code in score_platform(events, as_of=NOW).reasons}
     assert emitted == set(REASON_CODES)

@@ -46,20 +46,30 @@ def test_an_appeal_in_time_marks_the_record_under_appeal_and_it_still_caps() -> 
 def test_the_regulators_answer_ends_the_appeal_upheld_keeps_voided_restores() -> None:
     found = finding("case-1", "ordinary", age_days=10)
     filed = [*rated_year(), found, appeal(found.event_id, age_days=2)]
-    upheld = score([*filed, follow_up("appeal_result", found.event_id, 1, ";decision=upheld")],
-                   as_of=NOW)
+    upheld = score(
+        [*filed, follow_up("appeal_result", found.event_id, 1, ";decision=upheld")], as_of=NOW
+    )
     assert not upheld.records[0].under_appeal and upheld.grade == "C"
     assert "record_under_appeal" not in upheld.reasons
-    voided = score([*filed, follow_up("appeal_result", found.event_id, 1, ";decision=voided")],
-                   as_of=NOW)
+    voided = score(
+        [*filed, follow_up("appeal_result", found.event_id, 1, ";decision=voided")], as_of=NOW
+    )
     assert voided.records[0].status == "voided" and voided.grade == "A"
 
 
 def test_a_voided_confirmation_does_not_bring_its_pending_finding_back() -> None:
     pending = finding("case-1", "ordinary", status="pending", age_days=12)
     found = finding("case-1", "ordinary", age_days=10)
-    result = score([*rated_year(), pending, found, appeal(found.event_id, age_days=2),
-                    follow_up("appeal_result", found.event_id, 1, ";decision=voided")], as_of=NOW)
+    result = score(
+        [
+            *rated_year(),
+            pending,
+            found,
+            appeal(found.event_id, age_days=2),
+            follow_up("appeal_result", found.event_id, 1, ";decision=voided"),
+        ],
+        as_of=NOW,
+    )
     assert [r.status for r in result.records] == ["voided"]
     assert "pending_finding" not in result.reasons and result.grade == "A"
 
@@ -73,13 +83,19 @@ def test_an_appeal_is_accepted_only_within_15_days_of_the_confirmation(
     result = score([*rated_year(), found, late], as_of=NOW)
     assert result.records[0].under_appeal is accepted
     assert why_not([*rated_year(), found, late])[late.event_id] == (
-        "record_layer" if accepted else "appeal_after_deadline")
+        "record_layer" if accepted else "appeal_after_deadline"
+    )
 
 
 def test_an_appeal_must_target_a_confirmed_finding() -> None:
     pending = finding("case-1", "ordinary", status="pending", age_days=5)
-    events = [*rated_year(), pending, appeal(pending.event_id, 1), appeal("trade-3", 1),
-              appeal("no-such-event", 1)]
+    events = [
+        *rated_year(),
+        pending,
+        appeal(pending.event_id, 1),
+        appeal("trade-3", 1),
+        appeal("no-such-event", 1),
+    ]
     reasons = why_not(events)
     for target in (pending.event_id, "trade-3", "no-such-event"):
         assert reasons[f"appeal-{target}-1"] == "appeal_target_not_a_record"
@@ -119,8 +135,7 @@ def test_a_refused_repair_changes_nothing_but_shows_in_the_explanation() -> None
     refused = follow_up("repair", found.event_id, 1, ";decision=refused")
     plain = score([*rated_year(), found], as_of=NOW)
     result = score([*rated_year(), found, refused], as_of=NOW)
-    assert (result.grade, result.score, result.records) == (plain.grade, plain.score,
-                                                            plain.records)
+    assert (result.grade, result.score, result.records) == (plain.grade, plain.score, plain.records)
     (shown,) = [c for c in result.contributions if c.event_id == refused.event_id]
     assert (shown.counted, shown.why_not, shown.part) == (False, "repair_refused", "record")
 
@@ -163,10 +178,14 @@ def test_worked_example_4_a_formula_drop_to_c_is_held_at_b_until_a_regulator_con
 
 def test_the_regulators_latest_word_decides_the_hold() -> None:
     events = [*rated_year(), *lost_disputes(4)]  # formula C, as in worked example 4
-    assert score([*events, review("C", age_days=5), review("C", "rejected", 2)],
-                 as_of=NOW).grade == "B"
-    assert score([*events, review("C", "rejected", 5), review("C", age_days=2)],
-                 as_of=NOW).grade == "C"
+    assert (
+        score([*events, review("C", age_days=5), review("C", "rejected", 2)], as_of=NOW).grade
+        == "B"
+    )
+    assert (
+        score([*events, review("C", "rejected", 5), review("C", age_days=2)], as_of=NOW).grade
+        == "C"
+    )
     voided = review("C", age_days=5)
     undone = [*events, voided, follow_up("void", voided.event_id, 1)]
     assert score(undone, as_of=NOW).grade == "B"
@@ -192,8 +211,7 @@ def test_with_an_ordinary_record_the_grade_is_c_and_d_only_after_a_confirmed_d()
 
 
 def test_a_serious_record_gives_d_without_any_review() -> None:
-    result = score([*rated_year(), finding("case-1", "serious", category="counterfeit")],
-                   as_of=NOW)
+    result = score([*rated_year(), finding("case-1", "serious", category="counterfeit")], as_of=NOW)
     assert (result.grade, result.formula_grade) == ("D", "D")
     assert "regulator_confirmation_required" not in result.reasons
 

@@ -18,9 +18,19 @@ from tests.e2e.pages import PHONE
 
 # What people typed in Chinese, and the catalogue's own (Chinese) book data: stays Chinese.
 CHINESE_DATA = (
-    "南开实验学校", "赵老师", "三年级1班", "王同学", "李同学", "王*", "李*", "开学奖励",
-    "义务教育教科书 英语 三年级 上册", "义务教育教科书 数学 三年级 上册", "人民教育出版社",
-    "2022年8月第2版", "2024年7月第1版",
+    "南开实验学校",
+    "赵老师",
+    "三年级1班",
+    "王同学",
+    "李同学",
+    "王*",
+    "李*",
+    "开学奖励",
+    "义务教育教科书 英语 三年级 上册",
+    "义务教育教科书 数学 三年级 上册",
+    "人民教育出版社",
+    "2022年8月第2版",
+    "2024年7月第1版",
 )
 
 
@@ -42,8 +52,9 @@ def test_list_by_isbn_hand_in_and_take_for_a_credit(
     base = live_server
     with app.app_context(), app_session(app) as session:
         school = make_organization(session, kind=OrgKind.SCHOOL, name="南开实验学校", street="学府")
-        coordinator = make_user(session, Role.SCHOOL_COORDINATOR, organization=school,
-                                display_name="赵老师")
+        coordinator = make_user(
+            session, Role.SCHOOL_COORDINATOR, organization=school, display_name="赵老师"
+        )
         school_id = school.id
 
     # The coordinator opens a class and reads its join code.
@@ -196,8 +207,10 @@ def test_list_by_isbn_hand_in_and_take_for_a_credit(
             "Hand-in recorded; the giver earned 1 swap credit."
         )
         giver.get_by_test_id("notifications-link").click()
-        told = ("“义务教育教科书 数学 三年级 上册”, which you are looking for, has arrived at the "
-                "book corner.")
+        told = (
+            "“义务教育教科书 数学 三年级 上册”, which you are looking for, has arrived at the "
+            "book corner."
+        )
         expect(giver.get_by_test_id("notifications")).to_contain_text(told)
         untranslated |= pages.chinese_left(giver, CHINESE_DATA)
         giver.get_by_role("link", name=told).click()

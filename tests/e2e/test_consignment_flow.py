@@ -24,8 +24,9 @@ from tests.e2e.pages import PHONE
 def _text_of_pdf(body: bytes, path: Path) -> str:
     assert body.startswith(b"%PDF")
     path.write_bytes(body)
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return re.sub(r"\s+", " ", out)
 
 
@@ -34,10 +35,21 @@ def test_intake_tag_counter_sale_payout_and_statement(
 ) -> None:
     base = live_server
     with app_session(app) as session:
-        shop = make_organization(session, name="学府街寄卖店", kind=OrgKind.CONSIGNMENT_SHOP,
-                                 street="学府", address="南开区学府街 88 号")
-        session.add(ShopProfile(organization_id=shop.id or 0, minimum_payout_fen=5_000,
-                                default_rate_bp=2_500, opening_hours="周二至周日 9:30–18:00"))
+        shop = make_organization(
+            session,
+            name="学府街寄卖店",
+            kind=OrgKind.CONSIGNMENT_SHOP,
+            street="学府",
+            address="南开区学府街 88 号",
+        )
+        session.add(
+            ShopProfile(
+                organization_id=shop.id or 0,
+                minimum_payout_fen=5_000,
+                default_rate_bp=2_500,
+                opening_hours="周二至周日 9:30–18:00",
+            )
+        )
         session.commit()
         staff = make_user(session, role=Role.SHOP_STAFF, organization=shop, display_name="李店员")
         staff_mobile = staff.mobile or ""
@@ -107,8 +119,14 @@ def test_intake_tag_counter_sale_payout_and_statement(
     expect(page.get_by_test_id("payouts")).to_contain_text("¥966")
     href = page.get_by_test_id("statement-pdf").get_attribute("href")
     statement = _text_of_pdf(page.request.get(f"{base}{href}").body(), tmp_path / "st.pdf")
-    for text in ("寄卖对账单", "Consignor Statement", code, "现金 Cash", "已结算 Paid out ¥966",
-                 "余额 Balance ¥0"):
+    for text in (
+        "寄卖对账单",
+        "Consignor Statement",
+        code,
+        "现金 Cash",
+        "已结算 Paid out ¥966",
+        "余额 Balance ¥0",
+    ):
         assert text in statement, text
     page.screenshot(path=str(artifacts / "consignment-statement.png"), full_page=True)
 
@@ -164,14 +182,30 @@ def test_intake_tag_counter_sale_payout_and_statement(
     # The printed agreement (with the walk-in's claim code) and tag carry their English text.
     href = page.get_by_role("link", name="Print agreement").get_attribute("href")
     agreement = _text_of_pdf(page.request.get(f"{base}{href}").body(), tmp_path / "agr.pdf")
-    for text in ("寄卖协议", "Consignment Agreement", code_en, "Oak bookshelf", "List price ¥800",
-                 "Markdown schedule", "Shop's share", "Consignor signature", "Minimum payout ¥50",
-                 f"Claim code {claim_code}", "enter this code under My consignments"):
+    for text in (
+        "寄卖协议",
+        "Consignment Agreement",
+        code_en,
+        "Oak bookshelf",
+        "List price ¥800",
+        "Markdown schedule",
+        "Shop's share",
+        "Consignor signature",
+        "Minimum payout ¥50",
+        f"Claim code {claim_code}",
+        "enter this code under My consignments",
+    ):
         assert text in agreement, text
     href = page.get_by_test_id("item-tag").get_attribute("href")
     tag = _text_of_pdf(page.request.get(f"{base}{href}").body(), tmp_path / "tag-en.pdf")
-    for text in (code_en, "Oak bookshelf", "¥800", "Grade B", "Markdowns: 30天/days: 80%",
-                 "Scan for today's price"):
+    for text in (
+        code_en,
+        "Oak bookshelf",
+        "¥800",
+        "Grade B",
+        "Markdowns: 30天/days: 80%",
+        "Scan for today's price",
+    ):
         assert text in tag, text
 
     # The public listing shows today's price and the next markdown in English.
@@ -226,14 +260,23 @@ def test_intake_tag_counter_sale_payout_and_statement(
         untranslated |= pages.chinese_left(page, shop_data)
         href = page.get_by_test_id("statement-pdf").get_attribute("href")
         statement = _text_of_pdf(page.request.get(f"{base}{href}").body(), tmp_path / "st-en.pdf")
-        for text in ("Consignor Statement", "Chen Jing", code_en, "Sold", "Transfer",
-                     "TX-2026-0042", "Paid out ¥600", "Balance ¥0"):
+        for text in (
+            "Consignor Statement",
+            "Chen Jing",
+            code_en,
+            "Sold",
+            "Transfer",
+            "TX-2026-0042",
+            "Paid out ¥600",
+            "Balance ¥0",
+        ):
             assert text in statement, text
 
         # The consignor is told of the sale and sees it, and the payout, on their own page.
         mine.get_by_test_id("notifications-link").click()
-        told = (f"Your consigned item {code_en} has sold; your share of ¥600 was added to your "
-                "balance.")
+        told = (
+            f"Your consigned item {code_en} has sold; your share of ¥600 was added to your balance."
+        )
         expect(mine.get_by_test_id("notifications")).to_contain_text(told)
         untranslated |= pages.chinese_left(mine, shop_data)
         mine.get_by_role("link", name=told).click()

@@ -30,9 +30,14 @@ def _seller_with_an_a(app: Flask) -> None:
         when = utcnow() - timedelta(days=20)
         trades = [
             CreditEvent(
-                subject=subject, kind="trade_completed", weight=None, source="xunhuan",
+                subject=subject,
+                kind="trade_completed",
+                weight=None,
+                source="xunhuan",
                 counterparty="p:" + hashlib.sha256(f"e2e-buyer-{i}".encode()).hexdigest(),
-                occurred_at=when, evidence=f"e2e:{i}", event_id=f"e2e:trade:{i}",
+                occurred_at=when,
+                evidence=f"e2e:{i}",
+                event_id=f"e2e:trade:{i}",
             )
             for i in range(25)
         ]
@@ -105,8 +110,7 @@ def test_confirm_appeal_void_and_recover(
         expect(seller.locator(".flash")).to_contain_text("申诉已提交")
         expect(seller.get_by_test_id("under-appeal")).to_have_text("申诉中")
         expect(seller.get_by_test_id("credit-grade")).to_have_text("C")
-        seller.screenshot(path=str(artifacts / "my-credit-under-appeal-phone.png"),
-                          full_page=True)
+        seller.screenshot(path=str(artifacts / "my-credit-under-appeal-phone.png"), full_page=True)
 
         # The regulator answers in the appeals queue: the record is voided.
         page.locator(".subnav").get_by_role("link", name="申诉", exact=True).click()

@@ -58,10 +58,12 @@ def test_announce_apply_approve_and_show_the_stall(
 ) -> None:
     base = live_server
     with app.app_context(), app_session(app) as session:
-        group = make_organization(session, name="学府街社区居委会",
-                                  kind=OrgKind.FLEA_MARKET_ORGANIZER, street="学府")
-        organizer = make_user(session, role=Role.MARKET_ORGANIZER, organization=group,
-                              display_name="赵组织")
+        group = make_organization(
+            session, name="学府街社区居委会", kind=OrgKind.FLEA_MARKET_ORGANIZER, street="学府"
+        )
+        organizer = make_user(
+            session, role=Role.MARKET_ORGANIZER, organization=group, display_name="赵组织"
+        )
         resident = make_user(session, display_name="钱摊主")
         lamp = make_listing(session, resident, title="复古黄铜台灯", description="灯泡可换")
         make_listing(session, resident, title="三层木书架")
@@ -74,8 +76,18 @@ def test_announce_apply_approve_and_show_the_stall(
         organizer_login, resident_login = organizer.mobile or "", resident.mobile or ""
         second_login = second.mobile or ""
     # What people typed in Chinese in the first pass, and stays Chinese in English.
-    chinese_data = ("赵组织", "学府街周末跳蚤市场", "学府街社区广场", "请自带桌布；不售食品。",
-                    "复古黄铜台灯", "三层木书架", "灯泡可换", "钱**", "钱*", "学府街社区居委会")
+    chinese_data = (
+        "赵组织",
+        "学府街周末跳蚤市场",
+        "学府街社区广场",
+        "请自带桌布；不售食品。",
+        "复古黄铜台灯",
+        "三层木书架",
+        "灯泡可换",
+        "钱**",
+        "钱*",
+        "学府街社区居委会",
+    )
     market_date = china_today(utcnow()) + timedelta(days=10)
     deadline = f"{(market_date - timedelta(days=2)).isoformat()}T20:00"
 
@@ -272,15 +284,14 @@ def test_announce_apply_approve_and_show_the_stall(
     stall = page.get_by_test_id("stall")
     expect(stall).to_have_count(1)
     expect(stall.locator("h3").first).to_have_text("Stall 1 · S*****")
-    expect(stall.locator(".listing-card")).to_have_text([re.compile("Folding bike"),
-                                                         re.compile("Desk lamp")])
+    expect(stall.locator(".listing-card")).to_have_text(
+        [re.compile("Folding bike"), re.compile("Desk lamp")]
+    )
     page.screenshot(path=str(artifacts / "fleamarket-day-en.png"), full_page=True)
     untranslated |= pages.chinese_left(page, chinese_data)
     page.get_by_label("Search this market").fill("bike")
     page.get_by_role("search").get_by_role("button", name="Search").click()
-    expect(page.get_by_test_id("market-search-count")).to_contain_text(
-        "“bike”: 1 stall"
-    )
+    expect(page.get_by_test_id("market-search-count")).to_contain_text("“bike”: 1 stall")
     expect(page.locator(".listing-card")).to_have_count(1)
     untranslated |= pages.chinese_left(page, chinese_data)
     page.locator(".listing-card").first.click()

@@ -18,8 +18,12 @@ def _fill_phone(page: Page, *, battery_percent: str, repairs: str) -> None:
     page.get_by_label("价格（元）").fill("300")
     page.get_by_label("交易街道").select_option("学府")
     for question, answer in [
-        ("是否全新未使用", "已使用"), ("外观", "无划痕无磕碰"), ("屏幕", "完美无瑕"),
-        ("电池健康度", "90% 及以上"), ("维修史", "未维修"), ("功能是否正常", "全部功能正常"),
+        ("是否全新未使用", "已使用"),
+        ("外观", "无划痕无磕碰"),
+        ("屏幕", "完美无瑕"),
+        ("电池健康度", "90% 及以上"),
+        ("维修史", "未维修"),
+        ("功能是否正常", "全部功能正常"),
         ("进水或主板损坏", "无"),
     ]:
         group = page.get_by_role("radiogroup", name=question, exact=True)
@@ -36,8 +40,9 @@ def test_the_grade_follows_the_answers_live_and_the_page_says_why(
     base = live_server
     photo = tmp_path / "phone.jpg"
     Image.new("RGB", (800, 600), (60, 90, 140)).save(photo, "JPEG")
-    pages.register(page, base, identifier="13822223333", name="周卖家", street="学府",
-                   password=PASSWORD)
+    pages.register(
+        page, base, identifier="13822223333", name="周卖家", street="学府", password=PASSWORD
+    )
 
     page.goto(base + GADGET)
     summary = page.get_by_test_id("grade-summary")

@@ -50,7 +50,11 @@ def test_station_key_wipe_upload_listing_and_tamper(
         staff = make_user(session, role=Role.SHOP_STAFF, display_name="王店员")
         seller = make_user(session, display_name="李居民")
         phone = make_listing(
-            session, seller, title="小米 13 手机", category="电子产品/手机", status="draft",
+            session,
+            seller,
+            title="小米 13 手机",
+            category="电子产品/手机",
+            status="draft",
             disclosures={"activation_lock_off": "yes"},
         )
         photo = save_photo(app.extensions["xunhuan.images"], picture())

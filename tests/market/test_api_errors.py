@@ -49,7 +49,7 @@ def test_every_api_route_is_walked_with_bad_input(app: Flask) -> None:
 
 def _matches(rule: str, path: str) -> bool:
     head, _sep, _var = rule.partition("<")
-    return path == rule if not _sep else path.startswith(head) and "/" not in path[len(head):]
+    return path == rule if not _sep else path.startswith(head) and "/" not in path[len(head) :]
 
 
 @pytest.mark.parametrize(("method", "path", "args", "status", "code"), BAD)

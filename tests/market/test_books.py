@@ -142,9 +142,9 @@ def test_credits_earn_on_hand_in_spend_on_take_and_refuse_at_zero(
                              listing_id=first.id or 0)  # fmt: skip
         swap_credits.hand_in(session=session, coordinator=coordinator, school_id=school_id,
                              listing_id=first.id or 0)  # fmt: skip
-        assert swap_credits.balance(
-            session=session, school_id=school_id, user_id=giver.id or 0
-        ) == 1
+        assert (
+            swap_credits.balance(session=session, school_id=school_id, user_id=giver.id or 0) == 1
+        )
         with pytest.raises(NoCredit, match="积分不足"):
             swap_credits.take_book(session=session, taker=broke, school_id=school_id,
                                    listing_id=first.id or 0)  # fmt: skip
@@ -154,17 +154,17 @@ def test_credits_earn_on_hand_in_spend_on_take_and_refuse_at_zero(
         reservation = swap_credits.take_book(
             session=session, taker=taker, school_id=school_id, listing_id=first.id or 0
         )
-        assert swap_credits.balance(
-            session=session, school_id=school_id, user_id=taker.id or 0
-        ) == 0
+        assert (
+            swap_credits.balance(session=session, school_id=school_id, user_id=taker.id or 0) == 0
+        )
         swap_credits.hand_out(session=session, coordinator=coordinator, school_id=school_id,
                               listing_id=first.id or 0)  # fmt: skip
         session.refresh(reservation)
         assert reservation.status == "completed"
         # The giver was credited at hand-in; completing the trade does not pay twice.
-        assert swap_credits.balance(
-            session=session, school_id=school_id, user_id=giver.id or 0
-        ) == 1
+        assert (
+            swap_credits.balance(session=session, school_id=school_id, user_id=giver.id or 0) == 1
+        )
         kinds = [m.kind for m in swap_credits.history(session=session, school_id=school_id,
                                                   user_id=taker.id or 0)]  # fmt: skip
         assert kinds == ["take", "grant"]
@@ -175,9 +175,9 @@ def test_credits_earn_on_hand_in_spend_on_take_and_refuse_at_zero(
                                     listing_id=second.id or 0)  # fmt: skip
         trades.confirm_handover(session=session, reservation_id=r2.id or 0, user=giver)
         trades.confirm_handover(session=session, reservation_id=r2.id or 0, user=broke)
-        assert swap_credits.balance(
-            session=session, school_id=school_id, user_id=giver.id or 0
-        ) == 2
+        assert (
+            swap_credits.balance(session=session, school_id=school_id, user_id=giver.id or 0) == 2
+        )
 
 
 def test_a_cancelled_take_is_refunded_and_the_normal_reserve_button_is_refused(
@@ -196,9 +196,9 @@ def test_a_cancelled_take_is_refunded_and_the_normal_reserve_button_is_refused(
                                              listing_id=book.id or 0)  # fmt: skip
         trades.cancel_reservation(session=session, reservation_id=reservation.id or 0,
                                   user=taker, reason="买到新书了")  # fmt: skip
-        assert swap_credits.balance(
-            session=session, school_id=school_id, user_id=taker.id or 0
-        ) == 1
+        assert (
+            swap_credits.balance(session=session, school_id=school_id, user_id=taker.id or 0) == 1
+        )
         assert session.get(Listing, book.id).status == "active"  # type: ignore[union-attr]
 
 
@@ -230,9 +230,9 @@ def test_two_takes_of_the_last_credit_cannot_both_succeed(
         thread.join(timeout=30)
     assert sorted(outcomes) == ["refused", "took"]
     with app_session(app) as session:
-        assert swap_credits.balance(
-            session=session, school_id=school_id, user_id=taker.id or 0
-        ) == 0
+        assert (
+            swap_credits.balance(session=session, school_id=school_id, user_id=taker.id or 0) == 0
+        )
         takes = session.exec(select(CreditMove).where(CreditMove.kind == "take")).all()
         assert len(takes) == 1
 
@@ -319,9 +319,9 @@ def test_a_listing_that_only_wears_the_schools_venue_cannot_be_taken_for_a_credi
             swap_credits.take_book(session=session, taker=taker, school_id=school_id,
                                    listing_id=stray.id or 0)  # fmt: skip
         session.rollback()
-        assert swap_credits.balance(
-            session=session, school_id=school_id, user_id=taker.id or 0
-        ) == 1
+        assert (
+            swap_credits.balance(session=session, school_id=school_id, user_id=taker.id or 0) == 1
+        )
         assert session.get(Listing, stray.id).status == "active"  # type: ignore[union-attr]
         assert _count(session, Reservation) == 0
         # Nor can the coordinator hand it in to pay its owner a credit.

@@ -126,8 +126,14 @@ def test_a_share_day_counts_wanted_and_offered_per_title_of_its_course_list(
 ) -> None:
     sid, coordinator, student = school["id"], school["coordinator"], school["student"]
     with app.app_context(), app_session(app) as session:
-        day = wanted.create_share_day(session=session, coordinator=coordinator, school_id=sid,
-                                      day=date(2027, 1, 15), place="图书馆一楼", notes="")
+        day = wanted.create_share_day(
+            session=session,
+            coordinator=coordinator,
+            school_id=sid,
+            day=date(2027, 1, 15),
+            place="图书馆一楼",
+            notes="",
+        )
         with pytest.raises(BookError):
             wanted.add_course(session=session, coordinator=coordinator, share_day=day,
                               grade="十年级", term="", subject="")  # fmt: skip

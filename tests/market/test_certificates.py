@@ -183,8 +183,13 @@ def test_a_phone_is_published_only_with_a_passed_certificate(
     key, token = station
     with app.app_context(), app_session(app) as session:
         seller = make_user(session)
-        phone = make_listing(session, seller, category="电子产品/手机", status="draft",
-                             disclosures={"activation_lock_off": "yes"})
+        phone = make_listing(
+            session,
+            seller,
+            category="电子产品/手机",
+            status="draft",
+            disclosures={"activation_lock_off": "yes"},
+        )
         photo = save_photo(app.extensions["xunhuan.images"], picture())
         session.add(ListingPhoto(listing_id=phone.id or 0, position=0, image_key=photo))
         session.commit()

@@ -45,9 +45,16 @@ def test_seed_demo_loads_a_living_marketplace(app: Flask, runner: FlaskCliRunner
 
         active = [x for x in session.exec(select(Listing)) if x.status == "active"]
         assert all(gate.refusal(session=session, listing=x) is None for x in active)
-        devices = [x for x in active if gate.detect(category=x.category, title=x.title,
-                                                    description=x.description,
-                                                    disclosures=x.disclosures)]
+        devices = [
+            x
+            for x in active
+            if gate.detect(
+                category=x.category,
+                title=x.title,
+                description=x.description,
+                disclosures=x.disclosures,
+            )
+        ]
         assert devices and all(x.condition and x.disclosures for x in devices)
         for device in devices:
             certificate = passed_certificate_of(session=session, listing_id=device.id or 0)

@@ -30,8 +30,9 @@ def pdf_text(body: bytes, tmp_path: Path) -> str:
     assert body.startswith(b"%PDF")
     path = tmp_path / "doc.pdf"
     path.write_bytes(body)
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return re.sub(r"\s+", " ", out)
 
 
@@ -45,10 +46,13 @@ def test_staff_of_another_shop_get_403_and_cannot_sell(
         resident = make_user(session)
         mobiles = other.mobile or "", resident.mobile or ""
     auth.login(mobiles[0], PASSWORD)
-    for path in (f"/shop/items/{item.id}", f"/shop/items/{item.id}/agreement.pdf",
-                 f"/shop/consignors/{item.consignor_id}",
-                 f"/shop/consignors/{item.consignor_id}/statement.pdf",
-                 f"/shop/tags.pdf?item={item.id}"):
+    for path in (
+        f"/shop/items/{item.id}",
+        f"/shop/items/{item.id}/agreement.pdf",
+        f"/shop/consignors/{item.consignor_id}",
+        f"/shop/consignors/{item.consignor_id}/statement.pdf",
+        f"/shop/tags.pdf?item={item.id}",
+    ):
         assert client.get(path).status_code == 403, path
     token = csrf_token(client, "/shop/counter")
     answer = client.post("/shop/counter", data={"csrf_token": token, "code": item.code})
@@ -105,15 +109,30 @@ def test_agreement_tags_and_statement_read_in_chinese_and_english(
         session.commit()
         item = take_in(app, session, staff, now=datetime.now(UTC))
         lifecycle.sell_at_counter(session=session, staff=staff, item_id=item.id or 0)
-        payouts.pay_out(session=session, staff=staff, consignor_id=item.consignor_id,
-                        method="transfer", reference="WX2026-0001")
+        payouts.pay_out(
+            session=session,
+            staff=staff,
+            consignor_id=item.consignor_id,
+            method="transfer",
+            reference="WX2026-0001",
+        )
         mobile = staff.mobile or ""
     auth.login(mobile, PASSWORD)
 
     agreement = pdf_text(client.get(f"/shop/items/{item.id}/agreement.pdf").data, tmp_path)
-    for text in ("寄卖协议", "Consignment Agreement", item.code, "王阿姨", "实木书桌", "¥1,288",
-                 "第 30 天起 from day 30: 80%", "退还寄卖人 Returned to the consignor",
-                 "寄卖人签字 Consignor signature", "本店签章 Shop signature", "周二至周日"):
+    for text in (
+        "寄卖协议",
+        "Consignment Agreement",
+        item.code,
+        "王阿姨",
+        "实木书桌",
+        "¥1,288",
+        "第 30 天起 from day 30: 80%",
+        "退还寄卖人 Returned to the consignor",
+        "寄卖人签字 Consignor signature",
+        "本店签章 Shop signature",
+        "周二至周日",
+    ):
         assert text in agreement, text
 
     tags = pdf_text(client.get(f"/shop/tags.pdf?item={item.id}").data, tmp_path)
@@ -123,8 +142,17 @@ def test_agreement_tags_and_statement_read_in_chinese_and_english(
     statement = pdf_text(
         client.get(f"/shop/consignors/{item.consignor_id}/statement.pdf").data, tmp_path
     )
-    for text in ("寄卖对账单", "Consignor Statement", item.code, "已售出 Sold", "¥322", "¥966",
-                 "转账 Transfer", "WX2026-0001", "余额 Balance ¥0"):
+    for text in (
+        "寄卖对账单",
+        "Consignor Statement",
+        item.code,
+        "已售出 Sold",
+        "¥322",
+        "¥966",
+        "转账 Transfer",
+        "WX2026-0001",
+        "余额 Balance ¥0",
+    ):
         assert text in statement, text
 
 
@@ -152,14 +180,30 @@ def test_intake_shows_the_claim_code_once_and_prints_it_on_the_agreement(
     auth.login(mobile, PASSWORD)
     token = csrf_token(client, "/shop/intake/家具")
     shop = {"mode": "sell", "street": "学府", "venue": f"shop:{staff.organization_id}"}
-    answer = client.post("/shop/intake/家具", content_type="multipart/form-data", data={
-        "csrf_token": token, "title": "实木书桌", "description": "桌面轻微划痕。", "price": "1288",
-        "q_new": "used", "q_surface": "wear", "q_pests": "no", "d_dimensions": "120×60×75 cm",
-        "d_material": "实木", "d_odour": "no", "consignor_mobile": "13900001111",
-        "consignor_name": "王阿姨", "term_days": "90", "steps": "30:80, 60:60",
-        "end_action": "return", "accepted": "y",
-        "photos": (io.BytesIO(picture()), "desk.jpg"), **shop,
-    })
+    answer = client.post(
+        "/shop/intake/家具",
+        content_type="multipart/form-data",
+        data={
+            "csrf_token": token,
+            "title": "实木书桌",
+            "description": "桌面轻微划痕。",
+            "price": "1288",
+            "q_new": "used",
+            "q_surface": "wear",
+            "q_pests": "no",
+            "d_dimensions": "120×60×75 cm",
+            "d_material": "实木",
+            "d_odour": "no",
+            "consignor_mobile": "13900001111",
+            "consignor_name": "王阿姨",
+            "term_days": "90",
+            "steps": "30:80, 60:60",
+            "end_action": "return",
+            "accepted": "y",
+            "photos": (io.BytesIO(picture()), "desk.jpg"),
+            **shop,
+        },
+    )
     assert answer.status_code == 302, answer.get_data(as_text=True)
     html = client.get(answer.headers["Location"]).get_data(as_text=True)
     code = re.search(r'data-testid="claim-code">([A-Z0-9]{4}-[A-Z0-9]{4})<', html)
@@ -175,8 +219,11 @@ def test_intake_shows_the_claim_code_once_and_prints_it_on_the_agreement(
     # Another member of staff (another session) never sees it: the shop keeps only a hash.
     auth.logout()
     with app_session(app) as session:
-        colleague = make_user(session, role=staff.role_enum,
-                              organization=session.get(Organization, staff.organization_id))
+        colleague = make_user(
+            session,
+            role=staff.role_enum,
+            organization=session.get(Organization, staff.organization_id),
+        )
         colleague_mobile = colleague.mobile or ""
     auth.login(colleague_mobile, PASSWORD)
     assert code.group(1) not in client.get(f"/shop/items/{item.id}").get_data(as_text=True)
@@ -201,8 +248,9 @@ def test_a_resident_links_a_walk_in_record_with_the_claim_code(
     refused = client.post("/my/consignments", data={"csrf_token": token, "code": "AAAA-BBBB"})
     assert refused.status_code == 400
     assert "认领码不正确或已使用" in refused.get_data(as_text=True)
-    linked = client.post("/my/consignments", data={"csrf_token": token, "code": code.lower()},
-                         follow_redirects=True)
+    linked = client.post(
+        "/my/consignments", data={"csrf_token": token, "code": code.lower()}, follow_redirects=True
+    )
     html = linked.get_data(as_text=True)
     assert "已关联您在" in html and taken.item.code in html and "¥966" in html
     again = client.post("/my/consignments", data={"csrf_token": token, "code": code})
@@ -221,8 +269,9 @@ def test_claim_attempts_are_rate_limited_per_user(
     for _ in range(10):
         answer = client.post("/my/consignments", data={"csrf_token": token, "code": "AAAA-BBBB"})
         assert answer.status_code == 400
-    blocked = client.post("/my/consignments",
-                          data={"csrf_token": token, "code": taken.claim_code or ""})
+    blocked = client.post(
+        "/my/consignments", data={"csrf_token": token, "code": taken.claim_code or ""}
+    )
     assert blocked.status_code == 429
     with app_session(app) as session:
         assert session.get(Consignor, taken.item.consignor_id).user_id is None  # type: ignore[union-attr]
@@ -235,14 +284,16 @@ def test_staff_unlink_a_wrong_link_and_get_a_new_code(
     with app_session(app) as session:
         staff = staff_of_new_shop(session)
         taken = take_in_with_code(app, session, staff)
-        services.claim_with_code(session=session, user=make_user(session),
-                                 code=taken.claim_code or "")
+        services.claim_with_code(
+            session=session, user=make_user(session), code=taken.claim_code or ""
+        )
         mobile = staff.mobile or ""
     consignor_id = taken.item.consignor_id
     auth.login(mobile, PASSWORD)
     token = csrf_token(client, f"/shop/consignors/{consignor_id}")
-    done = client.post(f"/shop/consignors/{consignor_id}/unlink", data={"csrf_token": token},
-                       follow_redirects=True)
+    done = client.post(
+        f"/shop/consignors/{consignor_id}/unlink", data={"csrf_token": token}, follow_redirects=True
+    )
     fresh = re.search(r"新的认领码：([A-Z0-9]{4}-[A-Z0-9]{4})", done.get_data(as_text=True))
     assert fresh is not None
     with app_session(app) as session:
@@ -258,10 +309,18 @@ def test_a_non_finite_shop_rule_is_refused_on_the_profile_page(
         mobile = staff.mobile or ""
     auth.login(mobile, PASSWORD)
     token = csrf_token(client, "/shop/profile")
-    answer = client.post("/shop/profile", data={
-        "csrf_token": token, "minimum_payout": "50", "default_rate": "25", "tiers": "500:nan",
-        "term_days": "90", "steps": "30:80", "end_action": "return",
-    })
+    answer = client.post(
+        "/shop/profile",
+        data={
+            "csrf_token": token,
+            "minimum_payout": "50",
+            "default_rate": "25",
+            "tiers": "500:nan",
+            "term_days": "90",
+            "steps": "30:80",
+            "end_action": "return",
+        },
+    )
     assert answer.status_code == 400
     assert "分成规则格式不对" in answer.get_data(as_text=True)
     with app_session(app) as session:

@@ -32,21 +32,33 @@ from market.trades.models import Reservation
 from tests.builders import app_session, make_organization, make_user, picture
 
 STEPS = (
-    terms.MarkdownStep(0, 10_000), terms.MarkdownStep(30, 8_000), terms.MarkdownStep(60, 6_000)
+    terms.MarkdownStep(0, 10_000),
+    terms.MarkdownStep(30, 8_000),
+    terms.MarkdownStep(60, 6_000),
 )
-PHONE = {"new": "used", "body": "light", "screen": "invisible", "battery": "85",
-         "repaired": "no", "works": "yes", "damage": "no"}
-PHONE_D = {"serial": "35-209900-176148-1", "activation_lock_off": "yes", "battery_percent": "87",
-           "repairs": "无"}
+PHONE = {
+    "new": "used",
+    "body": "light",
+    "screen": "invisible",
+    "battery": "85",
+    "repaired": "no",
+    "works": "yes",
+    "damage": "no",
+}
+PHONE_D = {
+    "serial": "35-209900-176148-1",
+    "activation_lock_off": "yes",
+    "battery_percent": "87",
+    "repairs": "无",
+}
 INTAKE = datetime(2026, 3, 1, 7, 0, tzinfo=UTC)  # 15:00 in the shop
 
 
 def staff_of_new_shop(session: Session, **shop: Any) -> User:
-    org = make_organization(
-        session, kind=OrgKind.CONSIGNMENT_SHOP, street="学府", **shop
+    org = make_organization(session, kind=OrgKind.CONSIGNMENT_SHOP, street="学府", **shop)
+    session.add(
+        ShopProfile(organization_id=org.id or 0, minimum_payout_fen=5_000, default_rate_bp=2_500)
     )
-    session.add(ShopProfile(organization_id=org.id or 0, minimum_payout_fen=5_000,
-                            default_rate_bp=2_500))
     session.commit()
     return make_user(session, role=Role.SHOP_STAFF, organization=org)
 
@@ -75,8 +87,11 @@ def take_in_with_code(
     app: Flask, session: Session, staff: User, now: datetime = INTAKE, **overrides: Any
 ) -> services.Intake:
     return services.intake(
-        session=session, staff=staff, data=desk(**overrides),
-        store=app.extensions["xunhuan.images"], now=now,
+        session=session,
+        staff=staff,
+        data=desk(**overrides),
+        store=app.extensions["xunhuan.images"],
+        now=now,
     )
 
 
@@ -102,7 +117,9 @@ def test_intake_makes_an_active_shop_listing_with_an_agreement_and_a_printable_c
         listing = session.get(Listing, item.listing_id)
         assert listing is not None
         assert (listing.status, listing.venue, listing.price_fen) == (
-            "active", f"shop:{staff.organization_id}", 128_800,
+            "active",
+            f"shop:{staff.organization_id}",
+            128_800,
         )
         assert listing.grade == "B" and listing.owner_id == staff.id
         assert item.code == f"K-{item.id:06d}"
@@ -121,10 +138,19 @@ def test_intake_makes_an_active_shop_listing_with_an_agreement_and_a_printable_c
         ({"term_days": 45}, "term_days"),  # shorter than the last markdown (day 60)
         ({"photos": []}, "photos"),
         ({"condition": {"new": "used"}}, "q_surface"),
-        ({"category": "电子产品/手机", "condition": PHONE, "disclosures": PHONE_D},
-         "certificate_id"),  # GB 46864-2025: no wipe certificate, no sale
-        ({"category": "电子产品/手机", "condition": PHONE, "disclosures": PHONE_D,
-          "certificate_id": "00000000-0000-4000-8000-000000000000"}, "certificate_id"),
+        (
+            {"category": "电子产品/手机", "condition": PHONE, "disclosures": PHONE_D},
+            "certificate_id",
+        ),  # GB 46864-2025: no wipe certificate, no sale
+        (
+            {
+                "category": "电子产品/手机",
+                "condition": PHONE,
+                "disclosures": PHONE_D,
+                "certificate_id": "00000000-0000-4000-8000-000000000000",
+            },
+            "certificate_id",
+        ),
     ],
 )
 def test_bad_intake_input_changes_nothing(
@@ -147,8 +173,13 @@ def test_staff_of_another_shop_is_refused(app: Flask) -> None:
         with pytest.raises(NotShopStaff):
             lifecycle.sell_at_counter(session=session, staff=other, item_id=item.id or 0)
         with pytest.raises(NotShopStaff):
-            payouts.pay_out(session=session, staff=other, consignor_id=item.consignor_id,
-                            method="cash", reference="")
+            payouts.pay_out(
+                session=session,
+                staff=other,
+                consignor_id=item.consignor_id,
+                method="cash",
+                reference="",
+            )
         resident = make_user(session)
         with pytest.raises(NotShopStaff):
             take_in(app, session, resident)
@@ -235,15 +266,18 @@ def test_an_online_trade_of_a_consigned_item_records_the_sale(app: Flask) -> Non
         staff = staff_of_new_shop(session)
         item = take_in(app, session, staff, now=datetime.now(UTC))
         buyer = make_user(session)
-        reservation = trades.reserve_listing(session=session, listing_id=item.listing_id,
-                                             buyer=buyer)
+        reservation = trades.reserve_listing(
+            session=session, listing_id=item.listing_id, buyer=buyer
+        )
         with pytest.raises(ItemNotForSale):
             lifecycle.sell_at_counter(session=session, staff=staff, item_id=item.id or 0)
         for user in (buyer, staff):
             trades.confirm_handover(session=session, reservation_id=reservation.id or 0, user=user)
         sale = session.exec(select(ConsignmentSale)).one()
         assert (sale.channel, sale.reservation_id, sale.consignor_fen) == (
-            "online", reservation.id, 96_600,
+            "online",
+            reservation.id,
+            96_600,
         )
         assert session.get(ConsignmentItem, item.id).status == "sold"  # type: ignore[union-attr]
 
@@ -256,20 +290,32 @@ def test_payouts_respect_the_minimum_and_never_exceed_the_balance(app: Flask) ->
         consignor_id = cheap.consignor_id
         assert payouts.balance_of(session=session, consignor_id=consignor_id) == 3_000
         with pytest.raises(ConsignmentError, match="最低结算金额 ¥50。"):  # ¥30 is below it
-            payouts.pay_out(session=session, staff=staff, consignor_id=consignor_id,
-                            method="cash", reference="")
+            payouts.pay_out(
+                session=session, staff=staff, consignor_id=consignor_id, method="cash", reference=""
+            )
         more = take_in(app, session, staff, price_fen=8_000, now=datetime.now(UTC))
         lifecycle.sell_at_counter(session=session, staff=staff, item_id=more.id or 0)
         with pytest.raises(ConsignmentError):  # a transfer needs its reference
-            payouts.pay_out(session=session, staff=staff, consignor_id=consignor_id,
-                            method="transfer", reference=" ")
-        paid = payouts.pay_out(session=session, staff=staff, consignor_id=consignor_id,
-                               method="transfer", reference="WX2026-0001")
+            payouts.pay_out(
+                session=session,
+                staff=staff,
+                consignor_id=consignor_id,
+                method="transfer",
+                reference=" ",
+            )
+        paid = payouts.pay_out(
+            session=session,
+            staff=staff,
+            consignor_id=consignor_id,
+            method="transfer",
+            reference="WX2026-0001",
+        )
         assert paid.amount_fen == 9_000
         assert payouts.balance_of(session=session, consignor_id=consignor_id) == 0
         with pytest.raises(ConsignmentError):  # nothing left to pay
-            payouts.pay_out(session=session, staff=staff, consignor_id=consignor_id,
-                            method="cash", reference="")
+            payouts.pay_out(
+                session=session, staff=staff, consignor_id=consignor_id, method="cash", reference=""
+            )
         assert session.exec(select(func.count()).select_from(ConsignmentPayout)).one() == 1
 
 
@@ -298,8 +344,9 @@ def test_intake_for_a_registered_mobile_stays_a_walk_in_until_the_code_is_entere
     with app_session(app) as session:
         staff = staff_of_new_shop(session)
         resident = make_user(session, identifier="13900002222")
-        taken = take_in_with_code(app, session, staff, consignor_mobile="139 0000 2222",
-                                  consignor_name="刘先生")
+        taken = take_in_with_code(
+            app, session, staff, consignor_mobile="139 0000 2222", consignor_name="刘先生"
+        )
         consignor = session.get(Consignor, taken.item.consignor_id)
         assert consignor is not None and consignor.user_id is None
         assert taken.claim_code is not None
@@ -352,14 +399,15 @@ def test_a_new_intake_replaces_the_claim_code_and_staff_can_unlink_a_wrong_link(
         other = staff_of_new_shop(session)
         with pytest.raises(NotShopStaff):
             services.unlink_consignor(session=session, staff=other, consignor_id=consignor.id or 0)
-        fresh = services.unlink_consignor(session=session, staff=staff,
-                                          consignor_id=consignor.id or 0)
+        fresh = services.unlink_consignor(
+            session=session, staff=staff, consignor_id=consignor.id or 0
+        )
         assert session.get(Consignor, consignor.id).user_id is None  # type: ignore[union-attr]
         with pytest.raises(ConsignmentError):  # a walk-in again: nothing to unlink
-            services.unlink_consignor(session=session, staff=staff,
-                                      consignor_id=consignor.id or 0)
-        reissued = services.reissue_claim_code(session=session, staff=staff,
-                                               consignor_id=consignor.id or 0)
+            services.unlink_consignor(session=session, staff=staff, consignor_id=consignor.id or 0)
+        reissued = services.reissue_claim_code(
+            session=session, staff=staff, consignor_id=consignor.id or 0
+        )
         with pytest.raises(ConsignmentError):  # replaced by the reissued one
             services.claim_with_code(session=session, user=owner, code=fresh)
         assert services.claim_with_code(session=session, user=owner, code=reissued).user_id == (
@@ -402,8 +450,9 @@ def test_a_reservation_takes_todays_marked_down_price(app: Flask) -> None:
         staff = staff_of_new_shop(session)
         item = take_in(app, session, staff, now=datetime.now(UTC) - timedelta(days=35))
         assert session.get(Listing, item.listing_id).price_fen == 128_800  # type: ignore[union-attr]
-        reservation = trades.reserve_listing(session=session, listing_id=item.listing_id,
-                                             buyer=make_user(session))
+        reservation = trades.reserve_listing(
+            session=session, listing_id=item.listing_id, buyer=make_user(session)
+        )
         assert reservation.price_fen == 103_000
 
 
@@ -414,15 +463,15 @@ def test_a_trade_completing_on_a_consigned_item_that_may_not_be_sold_rolls_back(
         staff = staff_of_new_shop(session)
         item = take_in(app, session, staff, now=datetime.now(UTC))
         buyer = make_user(session)
-        reservation = trades.reserve_listing(session=session, listing_id=item.listing_id,
-                                             buyer=buyer)
+        reservation = trades.reserve_listing(
+            session=session, listing_id=item.listing_id, buyer=buyer
+        )
         trades.confirm_handover(session=session, reservation_id=reservation.id or 0, user=buyer)
         item.status = ItemStatus.RETURNED.value  # e.g. the consignor took it back meanwhile
         session.add(item)
         session.commit()
         with pytest.raises(ItemNotForSale):
-            trades.confirm_handover(session=session, reservation_id=reservation.id or 0,
-                                    user=staff)
+            trades.confirm_handover(session=session, reservation_id=reservation.id or 0, user=staff)
         session.rollback()
         session.expire_all()
         assert session.get(Reservation, reservation.id).status == "open"  # type: ignore[union-attr]

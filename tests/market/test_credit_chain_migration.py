@@ -54,9 +54,18 @@ def _v1_rows(n: int) -> list[dict[str, Any]]:
         event = trade(i)
         payload = canonical_json({"event": event.to_dict(), "personal_ref": None})
         entry_hash = hashlib.sha256((prev + payload).encode()).hexdigest()
-        rows.append({"seq": i + 1, "prev_hash": prev, "payload": payload,
-                     "entry_hash": entry_hash, "personal_ref": None, "subject": event.subject,
-                     "event_id": event.event_id, "recorded_at": NOW + timedelta(minutes=i)})
+        rows.append(
+            {
+                "seq": i + 1,
+                "prev_hash": prev,
+                "payload": payload,
+                "entry_hash": entry_hash,
+                "personal_ref": None,
+                "subject": event.subject,
+                "event_id": event.event_id,
+                "recorded_at": NOW + timedelta(minutes=i),
+            }
+        )
         prev = entry_hash
     return rows
 
@@ -70,15 +79,22 @@ def _write_v1(url: str, tmp_path: Path, n: int = 3) -> dict[str, Any]:
     ledger, head = meta.tables["credit_ledger"], meta.tables["credit_ledger_head"]
     key = credit.load_private_key(tmp_path / "data" / "credit_checkpoint_key.pem")
     memory = InMemoryLedger()
-    memory.entries = [LedgerEntry(r["seq"], r["prev_hash"], r["payload"], r["entry_hash"])
-                      for r in rows]
+    memory.entries = [
+        LedgerEntry(r["seq"], r["prev_hash"], r["payload"], r["entry_hash"]) for r in rows
+    ]
     signed = make_checkpoint(memory, key)
     with engine.begin() as conn:
         conn.execute(sa.insert(ledger), rows)
         conn.execute(sa.update(head).values(seq=n, entry_hash=rows[-1]["entry_hash"]))
-        conn.execute(sa.insert(meta.tables["credit_checkpoints"]).values(
-            seq=signed["seq"], head_hash=signed["head_hash"], signed_at=signed["at"],
-            signature=signed["signature"], public_key=key.public_key().public_bytes_raw().hex()))
+        conn.execute(
+            sa.insert(meta.tables["credit_checkpoints"]).values(
+                seq=signed["seq"],
+                head_hash=signed["head_hash"],
+                signed_at=signed["at"],
+                signature=signed["signature"],
+                public_key=key.public_key().public_bytes_raw().hex(),
+            )
+        )
     engine.dispose()
     return signed
 
@@ -103,7 +119,7 @@ def _rows(app: Flask) -> list[dict[str, Any]]:
 
 
 def test_the_upgrade_keeps_v1_entries_and_appends_an_anchor_that_verifies(
-    migrated: tuple[Flask, dict[str, Any]]
+    migrated: tuple[Flask, dict[str, Any]],
 ) -> None:
     app, signed = migrated
     rows = _rows(app)
@@ -119,11 +135,18 @@ def test_the_upgrade_keeps_v1_entries_and_appends_an_anchor_that_verifies(
     assert _verify(app).exit_code == 0
 
 
-@pytest.mark.parametrize(("column", "forged", "named"), [
-    ("recorded_at", NOW - timedelta(days=400), "entry 4"),  # unhashed in v1: the anchor's digest
-    ("subject", "o:91350100M000100Y43x", "entry 2"),
-    ("event_id", "trade-forged", "entry 2"),
-])
+@pytest.mark.parametrize(
+    ("column", "forged", "named"),
+    [
+        (
+            "recorded_at",
+            NOW - timedelta(days=400),
+            "entry 4",
+        ),  # unhashed in v1: the anchor's digest
+        ("subject", "o:91350100M000100Y43x", "entry 2"),
+        ("event_id", "trade-forged", "entry 2"),
+    ],
+)
 def test_an_edit_of_an_old_rows_column_is_caught_after_the_upgrade(
     migrated: tuple[Flask, dict[str, Any]], column: str, forged: object, named: str
 ) -> None:
@@ -138,7 +161,7 @@ def test_an_edit_of_an_old_rows_column_is_caught_after_the_upgrade(
 
 
 def test_a_proof_from_the_v1_head_reaches_the_anchor_and_none_starts_inside_v1(
-    migrated: tuple[Flask, dict[str, Any]]
+    migrated: tuple[Flask, dict[str, Any]],
 ) -> None:
     app, signed = migrated
     client: FlaskClient = app.test_client()
@@ -156,8 +179,9 @@ def test_the_upgrade_refuses_to_anchor_an_edited_v1_chain(v1_url: str, tmp_path:
     _write_v1(v1_url, tmp_path)
     engine = make_engine(v1_url)
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE credit_ledger SET payload = replace(payload, 't1', 't7') "
-                             "WHERE seq = 2"))
+        conn.execute(
+            sa.text("UPDATE credit_ledger SET payload = replace(payload, 't1', 't7') WHERE seq = 2")
+        )
     engine.dispose()
     with pytest.raises(RuntimeError, match="entry 2"):
         upgrade(v1_url)
@@ -191,8 +215,10 @@ def test_the_upgrade_refuses_a_v1_chain_its_checkpoint_does_not_hold(
     engine = make_engine(v1_url)
     with engine.begin() as conn:
         second = conn.execute(sa.text("SELECT entry_hash FROM credit_ledger WHERE seq = 2"))
-        conn.execute(sa.text("UPDATE credit_ledger_head SET seq = 2, entry_hash = :h"),
-                     {"h": second.scalar_one()})
+        conn.execute(
+            sa.text("UPDATE credit_ledger_head SET seq = 2, entry_hash = :h"),
+            {"h": second.scalar_one()},
+        )
         conn.execute(sa.text("DELETE FROM credit_ledger WHERE seq = 3"))
     engine.dispose()
     with pytest.raises(RuntimeError, match="checkpoint 1: .*truncated"):

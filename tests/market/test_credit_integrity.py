@@ -76,8 +76,9 @@ def test_an_sql_edit_of_any_column_is_named_by_verify(
     assert _verify(app).exit_code == 0
     other = credit.user_subject(make_user(ctx).id or 0, credit.key_from_config(app.config))
     row = dict(ctx.execute(sa.select(LEDGER).where(LEDGER.c.seq == 2)).mappings().one())
-    ctx.execute(sa.update(LEDGER).where(LEDGER.c.seq == 2)
-                .values({column: _forged(column, row, other)}))
+    ctx.execute(
+        sa.update(LEDGER).where(LEDGER.c.seq == 2).values({column: _forged(column, row, other)})
+    )
     ctx.commit()
     result = _verify(app)
     assert result.exit_code == 1, result.output
@@ -104,7 +105,9 @@ def _insert_checkpoint(ctx: Session, app: Flask, *, seq: int, head_hash: str) ->
     key = credit.load_private_key(credit.checkpoint_key_path(app.config))
     at = "2026-12-03T12:00:00+00:00"
     row = CreditCheckpoint(
-        seq=seq, head_hash=head_hash, signed_at=at,
+        seq=seq,
+        head_hash=head_hash,
+        signed_at=at,
         signature=key.sign(signed_body(seq, head_hash, at)).hex(),
         public_key=key.public_key().public_bytes_raw().hex(),
     )
@@ -126,8 +129,10 @@ def test_a_checkpoint_with_a_bad_signature_is_named(app: Flask, ctx: Session) ->
     _sales(app, 3)
     signed = _checkpoint(app)
     flipped = ("0" if signed.signature[0] != "0" else "1") + signed.signature[1:]
-    ctx.execute(sa.text("UPDATE credit_checkpoints SET signature = :s WHERE id = :i"),
-                {"s": flipped, "i": signed.id})
+    ctx.execute(
+        sa.text("UPDATE credit_checkpoints SET signature = :s WHERE id = :i"),
+        {"s": flipped, "i": signed.id},
+    )
     ctx.commit()
     result = _verify(app)
     assert result.exit_code == 1
@@ -214,8 +219,11 @@ def _rechain_from(ctx: Session, seq: int) -> None:
         if row["seq"] == seq:
             payload = payload.replace('"trade_completed"', '"wipe_certificate"')
         new = chain_hash(prev, payload)
-        ctx.execute(sa.update(LEDGER).where(LEDGER.c.seq == row["seq"])
-                    .values(payload=payload, prev_hash=prev, entry_hash=new))
+        ctx.execute(
+            sa.update(LEDGER)
+            .where(LEDGER.c.seq == row["seq"])
+            .values(payload=payload, prev_hash=prev, entry_hash=new)
+        )
         prev = new
     ctx.execute(sa.text("UPDATE credit_ledger_head SET entry_hash = :h"), {"h": prev})
     ctx.commit()
@@ -282,9 +290,14 @@ def test_bad_ranges_get_a_json_400_with_the_reason(
     assert answer.status_code == 400 and answer.get_json()["error"] == reason
 
 
-@pytest.mark.parametrize(("query", "reason"),
-                         [("limit=0", "out_of_range"), ("limit=501", "out_of_range"),
-                          ("limit=ten", "not_a_whole_number")])
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("limit=0", "out_of_range"),
+        ("limit=501", "out_of_range"),
+        ("limit=ten", "not_a_whole_number"),
+    ],
+)
 def test_a_bad_checkpoint_limit_gets_a_json_400(
     client: FlaskClient, query: str, reason: str
 ) -> None:
@@ -296,8 +309,7 @@ def test_a_bad_checkpoint_limit_gets_a_json_400(
 def test_the_public_endpoints_are_rate_limited_per_address(app: Flask, client: FlaskClient) -> None:
     app.config.update(CREDIT_API_READ_LIMIT="2 per minute")
     api = Api(client)
-    codes = [api.check(client.get(CHECKPOINTS), "get", CHECKPOINTS).status_code
-             for _ in range(3)]
+    codes = [api.check(client.get(CHECKPOINTS), "get", CHECKPOINTS).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
 
 

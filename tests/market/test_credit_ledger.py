@@ -187,14 +187,16 @@ def chains(draw: st.DrawFn) -> list[tuple[CreditEvent, dict[str, str] | None]]:
         subject = SELLER if who == 0 or kind != "trade_completed" else buyer(who)
         cp = buyer(10 + i) if kind == "trade_completed" else None
         detail = "check=complaint;result=pass" if kind == "compliance" else None
-        event = CreditEvent(subject, kind, None, "xunhuan", cp, NOW, f"ref:{i}", f"chain:{i}",
-                            detail)
+        event = CreditEvent(
+            subject, kind, None, "xunhuan", cp, NOW, f"ref:{i}", f"chain:{i}", detail
+        )
         out.append((event, {"user_id": str(who)} if subject != SELLER else None))
     return out
 
 
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_verify_names_the_first_tampered_entry_of_a_random_chain(
     app: Flask, data: st.DataObject
@@ -204,15 +206,20 @@ def test_verify_names_the_first_tampered_entry_of_a_random_chain(
         entries = credit.append_events(session, items)
         session.flush()
         n = len(entries)
-        tamper = data.draw(st.sampled_from(["none", "edit", "delete", "swap"] if n > 1
-                                           else ["none", "edit", "delete"]))
+        tamper = data.draw(
+            st.sampled_from(
+                ["none", "edit", "delete", "swap"] if n > 1 else ["none", "edit", "delete"]
+            )
+        )
         first = data.draw(st.integers(1, n))
         if tamper == "edit":
             payload = entries[first - 1].payload
             at = data.draw(st.integers(0, len(payload) - 1))
             forged = payload[:at] + ("X" if payload[at] != "X" else "Y") + payload[at + 1 :]
-            session.execute(sa.text("UPDATE credit_ledger SET payload = :p WHERE seq = :s"),
-                            {"p": forged, "s": first})
+            session.execute(
+                sa.text("UPDATE credit_ledger SET payload = :p WHERE seq = :s"),
+                {"p": forged, "s": first},
+            )
         elif tamper == "delete":
             session.execute(sa.text("DELETE FROM credit_ledger WHERE seq = :s"), {"s": first})
         elif tamper == "swap":

@@ -50,9 +50,16 @@ def seed_trades(session: Session, subject: str, count: int = 25, days_ago: float
     """Completed trades from distinct buyers, through the ledger's one entry point."""
     when = utcnow() - timedelta(days=days_ago)
     events = [
-        CreditEvent(subject=subject, kind="trade_completed", weight=None, source="xunhuan",
-                    counterparty=buyer(i), occurred_at=when, evidence=f"seed:{i}",
-                    event_id=f"seed:{subject[2:10]}:{i}")
+        CreditEvent(
+            subject=subject,
+            kind="trade_completed",
+            weight=None,
+            source="xunhuan",
+            counterparty=buyer(i),
+            occurred_at=when,
+            evidence=f"seed:{i}",
+            event_id=f"seed:{subject[2:10]}:{i}",
+        )
         for i in range(count)
     ]
     credit.append_events(session, [(e, None) for e in events])
@@ -102,10 +109,17 @@ def text(response: TestResponse) -> str:
     return response.get_data(as_text=True)
 
 
-def open_pending(client: FlaskClient, subject: str, evidence: str = "市监罚字〔2026〕12号",
-                 **fields: str) -> TestResponse:
-    form = {"tier": "ordinary", "category": "misdescription", "months": "6",
-            "evidence": evidence, "reason": REASON, **fields}
+def open_pending(
+    client: FlaskClient, subject: str, evidence: str = "市监罚字〔2026〕12号", **fields: str
+) -> TestResponse:
+    form = {
+        "tier": "ordinary",
+        "category": "misdescription",
+        "months": "6",
+        "evidence": evidence,
+        "reason": REASON,
+        **fields,
+    }
     return post(client, f"/regulator/subjects/{subject}/findings", **form)
 
 
@@ -114,18 +128,37 @@ def pending_id(session: Session, subject: str) -> str:
     return next(r.finding_id for r in st.result.records if r.status == "pending")
 
 
-def confirmed(app: Flask, session: Session, regulator: User, seller: User,
-              at: datetime | None = None, evidence: str = "case-1") -> str:
+def confirmed(
+    app: Flask,
+    session: Session,
+    regulator: User,
+    seller: User,
+    at: datetime | None = None,
+    evidence: str = "case-1",
+) -> str:
     """A confirmed ordinary misdescription record against `seller`; its finding id."""
     when = at or utcnow()
     subject = subject_of(app, seller)
     with app.app_context():  # decisions check the regulator is not the subject (app's key)
-        case = cases.open_finding(session=session, regulator=regulator, subject=subject,
-                                  tier="ordinary", category="misdescription", months=12,
-                                  evidence=evidence, reason=REASON, now=when)
-        done = cases.confirm_finding(session=session, regulator=regulator, subject=subject,
-                                     event_id=case.target_event_id or "", reason=REASON,
-                                     now=when)
+        case = cases.open_finding(
+            session=session,
+            regulator=regulator,
+            subject=subject,
+            tier="ordinary",
+            category="misdescription",
+            months=12,
+            evidence=evidence,
+            reason=REASON,
+            now=when,
+        )
+        done = cases.confirm_finding(
+            session=session,
+            regulator=regulator,
+            subject=subject,
+            event_id=case.target_event_id or "",
+            reason=REASON,
+            now=when,
+        )
     return done.decision_event_id or ""
 
 
@@ -216,7 +249,10 @@ def test_a_subject_is_masked_until_opened_with_a_reason_and_the_reason_is_logged
     assert post(client, f"{url}/open", reason="核查举报 2026-118 号").status_code == 302
     log = one(session, select(CreditAccessLog))
     assert (log.regulator_user_id, log.subject, log.reason) == (
-        regulator.id, subject, "核查举报 2026-118 号")
+        regulator.id,
+        subject,
+        "核查举报 2026-118 号",
+    )
     opened = text(client.get(url))
     assert "王小明" in opened and "13812345678" in opened and "核查举报 2026-118 号" in opened
 
@@ -310,20 +346,21 @@ def test_confirming_a_finding_drops_an_a_seller_to_c(
     queue = text(client.get("/regulator/findings"))
     assert "货不对板" in queue and "市监罚字〔2026〕12号" in queue
     finding_id = pending_id(session, subject)
-    done = post(client, f"/regulator/subjects/{subject}/confirm", event_id=finding_id,
-                reason=REASON)
+    done = post(
+        client, f"/regulator/subjects/{subject}/confirm", event_id=finding_id, reason=REASON
+    )
     assert done.status_code == 302
     st = standing(session, subject)
     assert st.result.grade == "C"
     [record] = st.result.records
-    assert (record.status, record.tier, record.category) == ("active", "ordinary",
-                                                              "misdescription")
+    assert (record.status, record.tier, record.category) == ("active", "ordinary", "misdescription")
     # The chain cites the case; the document number is kept beside it and shown to regulators.
     assert st.events[record.finding_id].evidence.startswith("xunhuan:case")
     assert "市监罚字〔2026〕12号" in text(client.get(f"/regulator/subjects/{subject}"))
     assert "没有待确认的认定" in text(client.get("/regulator/findings"))
-    again = post(client, f"/regulator/subjects/{subject}/confirm", event_id=finding_id,
-                 reason=REASON)
+    again = post(
+        client, f"/regulator/subjects/{subject}/confirm", event_id=finding_id, reason=REASON
+    )
     assert again.status_code == 409 and "没有这项待确认的认定" in text(again)
     page = text(client.get(f"/regulator/subjects/{subject}"))
     assert "公示中" in page and 'data-testid="credit-grade">C<' in page
@@ -338,15 +375,19 @@ def test_voiding_a_pending_finding_keeps_the_grade_and_closes_the_case(
     open_pending(client, subject)
     finding_id = pending_id(session, subject)
     assert "pending_finding" in standing(session, subject).result.reasons
-    response = post(client, f"/regulator/subjects/{subject}/void", event_id=finding_id,
-                    reason="证据不足，撤销")
+    response = post(
+        client, f"/regulator/subjects/{subject}/void", event_id=finding_id, reason="证据不足，撤销"
+    )
     assert response.status_code == 302
     result = standing(session, subject).result
     assert result.grade == "A" and "pending_finding" not in result.reasons
     assert [r.status for r in result.records] == ["voided"]
     case = one(session, select(CreditCase))
-    assert (case.status, case.decision, case.decision_reason) == ("closed", "voided",
-                                                                  "证据不足，撤销")
+    assert (case.status, case.decision, case.decision_reason) == (
+        "closed",
+        "voided",
+        "证据不足，撤销",
+    )
 
 
 def test_a_partner_platforms_pending_finding_waits_in_the_queue(
@@ -354,23 +395,38 @@ def test_a_partner_platforms_pending_finding_waits_in_the_queue(
 ) -> None:
     seller = a_seller(app, session)
     subject = subject_of(app, seller)
-    pushed = CreditEvent(subject=subject, kind="finding", weight=None, source="partner:7",
-                         counterparty=None, occurred_at=utcnow() - timedelta(hours=2),
-                         evidence="partner-case-99", event_id="partner:7:f99",
-                         detail="tier=ordinary;status=pending;category=counterfeit;months=6")
+    pushed = CreditEvent(
+        subject=subject,
+        kind="finding",
+        weight=None,
+        source="partner:7",
+        counterparty=None,
+        occurred_at=utcnow() - timedelta(hours=2),
+        evidence="partner-case-99",
+        event_id="partner:7:f99",
+        detail="tier=ordinary;status=pending;category=counterfeit;months=6",
+    )
     credit.append_events(session, [(pushed, None)])
     session.commit()
     regulator = make_user(session, role=Role.REGULATOR)
     login_as(regulator)
     queue = text(client.get("/regulator/findings"))
     assert "partner-case-99" in queue and "假冒商品" in queue
-    response = post(client, f"/regulator/subjects/{subject}/confirm", event_id="partner:7:f99",
-                    reason=REASON, next="/regulator/findings")
+    response = post(
+        client,
+        f"/regulator/subjects/{subject}/confirm",
+        event_id="partner:7:f99",
+        reason=REASON,
+        next="/regulator/findings",
+    )
     assert response.headers["Location"] == "/regulator/findings"
     assert grade(app, session, seller) == "C"
     case = one(session, select(CreditCase))
     assert (case.target_event_id, case.decision, case.closed_by_user_id) == (
-        "partner:7:f99", "confirmed", regulator.id)
+        "partner:7:f99",
+        "confirmed",
+        regulator.id,
+    )
 
 
 # -- appeals --------------------------------------------------------------------------------
@@ -385,22 +441,46 @@ def test_an_appeal_is_accepted_within_15_days_and_refused_after(
     late = confirmed(app, session, regulator, seller, at=t0, evidence="late")
     before = seq(session)
     with pytest.raises(CaseConflict, match="已超过15天申诉期"):
-        cases.file_appeal(session=session, user=seller, key=key(app), finding_id=late,
-                          statement=STATEMENT, now=t0 + timedelta(days=15, minutes=1))
+        cases.file_appeal(
+            session=session,
+            user=seller,
+            key=key(app),
+            finding_id=late,
+            statement=STATEMENT,
+            now=t0 + timedelta(days=15, minutes=1),
+        )
     session.rollback()
     assert seq(session) == before
     timely = confirmed(app, session, regulator, seller, at=t0 + timedelta(days=1), evidence="ok")
-    case = cases.file_appeal(session=session, user=seller, key=key(app), finding_id=timely,
-                             statement=STATEMENT, now=t0 + timedelta(days=15))
+    case = cases.file_appeal(
+        session=session,
+        user=seller,
+        key=key(app),
+        finding_id=timely,
+        statement=STATEMENT,
+        now=t0 + timedelta(days=15),
+    )
     assert case.due_at == t0 + timedelta(days=30)
     assert case.target_event_id == timely and case.statement == STATEMENT
     with pytest.raises(CaseConflict, match="已申诉过"):
-        cases.file_appeal(session=session, user=seller, key=key(app), finding_id=timely,
-                          statement=STATEMENT, now=t0 + timedelta(days=15, hours=1))
+        cases.file_appeal(
+            session=session,
+            user=seller,
+            key=key(app),
+            finding_id=timely,
+            statement=STATEMENT,
+            now=t0 + timedelta(days=15, hours=1),
+        )
     session.rollback()
     with pytest.raises(CaseError, match="10至1000"):
-        cases.file_appeal(session=session, user=seller, key=key(app), finding_id=late,
-                          statement="冤枉", now=t0 + timedelta(days=2))
+        cases.file_appeal(
+            session=session,
+            user=seller,
+            key=key(app),
+            finding_id=late,
+            statement="冤枉",
+            now=t0 + timedelta(days=2),
+        )
     session.rollback()
     newest_first = select(CreditLedgerEntry).order_by(col(CreditLedgerEntry.seq).desc())
     entry = session.exec(newest_first).first()
@@ -436,8 +516,9 @@ def test_an_appeal_shows_under_appeal_and_voiding_it_restores_the_grade(
     queue = text(client.get("/regulator/appeals"))
     assert STATEMENT in queue and "剩余 14 天" in queue
     case = one(session, select(CreditCase).where(CreditCase.kind == "appeal"))
-    answer = post(client, f"/regulator/appeals/{case.id}", decision="voided",
-                  reason="复查照片，描述属实")
+    answer = post(
+        client, f"/regulator/appeals/{case.id}", decision="voided", reason="复查照片，描述属实"
+    )
     assert answer.status_code == 302
     assert grade(app, session, seller) == "A"
     assert "没有待答复的申诉" in text(client.get("/regulator/appeals"))
@@ -456,8 +537,14 @@ def test_the_appeals_queue_shows_overdue_appeals_in_words(
     seller = make_user(session)
     t0 = utcnow() - timedelta(days=25)
     finding_id = confirmed(app, session, regulator, seller, at=t0)
-    cases.file_appeal(session=session, user=seller, key=key(app), finding_id=finding_id,
-                      statement=STATEMENT, now=t0 + timedelta(days=5, hours=1))
+    cases.file_appeal(
+        session=session,
+        user=seller,
+        key=key(app),
+        finding_id=finding_id,
+        statement=STATEMENT,
+        now=t0 + timedelta(days=5, hours=1),
+    )
     login_as(regulator)
     assert "已逾期 5 天" in text(client.get("/regulator/appeals"))
     dashboard = text(client.get("/regulator/"))
@@ -473,8 +560,12 @@ def test_a_lost_unresolved_dispute_lowers_the_seller_and_the_shop(
     shop = make_organization(session, kind=OrgKind.CONSIGNMENT_SHOP, uscc=SHOP_USCC)
     seller, buyer_user = make_user(session), make_user(session)
     reservation = sell(session, seller, buyer_user, venue=f"shop:{shop.id}")
-    trades.open_dispute(session=session, reservation_id=reservation.id or 0, user=buyer_user,
-                        text="收到的相机镜头有霉斑，卖家不退。")
+    trades.open_dispute(
+        session=session,
+        reservation_id=reservation.id or 0,
+        user=buyer_user,
+        text="收到的相机镜头有霉斑，卖家不退。",
+    )
     credit.deliver_all(session=session, key=key(app))
     subject = subject_of(app, seller)
     before = standing(session, subject).result.score
@@ -505,22 +596,33 @@ def test_repair_is_refused_before_the_minimum_period_and_granted_after(
     finding_id = confirmed(app, session, regulator, seller, at=t0)
     before = seq(session)
     with pytest.raises(CaseConflict, match="起才可申请信用修复"):
-        cases.request_repair(session=session, user=seller, key=key(app), finding_id=finding_id,
-                             statement="已全额退款并改正了商品描述。", now=t0 + timedelta(days=60))
+        cases.request_repair(
+            session=session,
+            user=seller,
+            key=key(app),
+            finding_id=finding_id,
+            statement="已全额退款并改正了商品描述。",
+            now=t0 + timedelta(days=60),
+        )
     session.rollback()
     assert rows(session, select(CreditCase).where(CreditCase.kind == "repair")) == []
     login_as(seller)
     mine = text(client.get("/my/credit"))
     assert "申请信用修复" in mine
-    filed = post(client, "/my/credit/repair", record=finding_id,
-                 statement="已全额退款并改正了商品描述。")
+    filed = post(
+        client, "/my/credit/repair", record=finding_id, statement="已全额退款并改正了商品描述。"
+    )
     assert filed.status_code == 302 and seq(session) == before  # a request decides nothing
     assert "等待答复" in text(client.get("/my/credit"))
     login_as(regulator)
     case = one(session, select(CreditCase).where(CreditCase.kind == "repair"))
     assert "已全额退款并改正了商品描述。" in text(client.get("/regulator/repairs"))
-    assert post(client, f"/regulator/repairs/{case.id}", decision="granted",
-                reason="整改到位，准予修复").status_code == 302
+    assert (
+        post(
+            client, f"/regulator/repairs/{case.id}", decision="granted", reason="整改到位，准予修复"
+        ).status_code
+        == 302
+    )
     st = standing(session, subject_of(app, seller))
     assert [r.status for r in st.result.records] == ["repaired"]
     assert st.result.grade == "A"
@@ -534,11 +636,21 @@ def test_a_refused_repair_changes_nothing_but_is_answered(
     regulator = make_user(session, role=Role.REGULATOR)
     seller = a_seller(app, session)
     finding_id = confirmed(app, session, regulator, seller, at=utcnow() - timedelta(days=100))
-    case = cases.request_repair(session=session, user=seller, key=key(app), finding_id=finding_id,
-                                statement="已全额退款并改正了商品描述。")
+    case = cases.request_repair(
+        session=session,
+        user=seller,
+        key=key(app),
+        finding_id=finding_id,
+        statement="已全额退款并改正了商品描述。",
+    )
     with app.app_context():
-        cases.decide_repair(session=session, regulator=regulator, case_id=case.id or 0,
-                            decision="refused", reason="尚未退款，不予修复")
+        cases.decide_repair(
+            session=session,
+            regulator=regulator,
+            case_id=case.id or 0,
+            decision="refused",
+            reason="尚未退款，不予修复",
+        )
     assert grade(app, session, seller) == "C"
     login_as(seller)
     mine = text(client.get("/my/credit"))
@@ -552,10 +664,17 @@ def held_seller(app: Flask, session: Session) -> User:
     subject = subject_of(app, seller)
     seed_trades(session, subject, count=20, days_ago=10)
     disputes = [
-        CreditEvent(subject=subject, kind="dispute_outcome", weight=None, source="xunhuan",
-                    counterparty=buyer(100 + i), occurred_at=utcnow() - timedelta(days=5),
-                    evidence=f"reservation:{i}", event_id=f"held:{subject[2:10]}:{i}",
-                    detail="lost_unresolved")
+        CreditEvent(
+            subject=subject,
+            kind="dispute_outcome",
+            weight=None,
+            source="xunhuan",
+            counterparty=buyer(100 + i),
+            occurred_at=utcnow() - timedelta(days=5),
+            evidence=f"reservation:{i}",
+            event_id=f"held:{subject[2:10]}:{i}",
+            detail="lost_unresolved",
+        )
         for i in range(3)
     ]
     credit.append_events(session, [(e, None) for e in disputes])
@@ -575,32 +694,48 @@ def test_a_held_grade_waits_for_review_and_the_review_decides(
     assert f"/regulator/subjects/{subject}" in text(client.get("/regulator/reviews"))
     page = text(client.get(f"/regulator/subjects/{subject}"))
     assert 'data-testid="held-grade"' in page
-    response = post(client, f"/regulator/subjects/{subject}/review", decision=decision,
-                    reason="核实三起纠纷均属实")
+    response = post(
+        client,
+        f"/regulator/subjects/{subject}/review",
+        decision=decision,
+        reason="核实三起纠纷均属实",
+    )
     assert response.status_code == 302
     assert grade(app, session, seller) == after
     assert "没有等待复核的等级" in text(client.get("/regulator/reviews"))
     # Either answer stands: a second regulator cannot override a rejection within the period.
     login_as(make_user(session, role=Role.REGULATOR))
-    again = post(client, f"/regulator/subjects/{subject}/review", decision="confirmed",
-                 reason="另一位监管人员想要改判")
+    again = post(
+        client,
+        f"/regulator/subjects/{subject}/review",
+        decision="confirmed",
+        reason="另一位监管人员想要改判",
+    )
     assert again.status_code == 409
     assert grade(app, session, seller) == after
 
 
 def _pending(subject: str, n: int, tier: str, evidence: str = "ORDER-1") -> CreditEvent:
-    return CreditEvent(subject=subject, kind="finding", weight=None, source="partner:7",
-                       counterparty=None, occurred_at=utcnow() - timedelta(hours=n),
-                       evidence=evidence, event_id=f"partner:7:f{n}",
-                       detail=f"tier={tier};status=pending;category=fraud")
+    return CreditEvent(
+        subject=subject,
+        kind="finding",
+        weight=None,
+        source="partner:7",
+        counterparty=None,
+        occurred_at=utcnow() - timedelta(hours=n),
+        evidence=evidence,
+        event_id=f"partner:7:f{n}",
+        detail=f"tier={tier};status=pending;category=fraud",
+    )
 
 
 def test_confirming_one_pending_finding_leaves_another_of_the_same_case_waiting(
     app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
     subject = subject_of(app, a_seller(app, session))
-    credit.append_events(session, [(_pending(subject, 1, "minor"), None),
-                               (_pending(subject, 2, "serious"), None)])
+    credit.append_events(
+        session, [(_pending(subject, 1, "minor"), None), (_pending(subject, 2, "serious"), None)]
+    )
     session.commit()
     login_as(make_user(session, role=Role.REGULATOR))
     post(client, f"/regulator/subjects/{subject}/confirm", event_id="partner:7:f1", reason=REASON)
@@ -618,13 +753,18 @@ def test_a_regulator_cannot_decide_a_case_about_themselves(
     session.commit()
     before = seq(session)
     login_as(regulator)
-    refused = post(client, f"/regulator/subjects/{subject}/void", event_id="partner:7:f1",
-                   reason=REASON)
+    refused = post(
+        client, f"/regulator/subjects/{subject}/void", event_id="partner:7:f1", reason=REASON
+    )
     assert refused.status_code == 409 and "不能处理与本人有关的案件" in text(refused)
     assert seq(session) == before
     login_as(make_user(session, role=Role.REGULATOR))  # a colleague may
-    assert post(client, f"/regulator/subjects/{subject}/void", event_id="partner:7:f1",
-                reason=REASON).status_code == 302
+    assert (
+        post(
+            client, f"/regulator/subjects/{subject}/void", event_id="partner:7:f1", reason=REASON
+        ).status_code
+        == 302
+    )
     assert seq(session) == before + 1
 
 
@@ -633,28 +773,45 @@ def test_a_report_becomes_a_pending_finding_or_is_dismissed(
 ) -> None:
     seller, reporter = make_user(session), make_user(session)
     listing = make_listing(session, seller)
-    reports = [Report(reporter_id=reporter.id or 0, listing_id=listing.id, reason="counterfeit",
-                      text=f"疑似假货{i}") for i in range(2)]
+    reports = [
+        Report(
+            reporter_id=reporter.id or 0,
+            listing_id=listing.id,
+            reason="counterfeit",
+            text=f"疑似假货{i}",
+        )
+        for i in range(2)
+    ]
     session.add_all(reports)
     session.commit()
     login_as(make_user(session, role=Role.REGULATOR))
     assert "疑似假货0" in text(client.get("/regulator/reports"))
     before = seq(session)
-    response = post(client, f"/regulator/reports/{reports[0].id}/finding", tier="minor",
-                    category="counterfeit", months="2", evidence=f"report:{reports[0].id}",
-                    reason=REASON)
+    response = post(
+        client,
+        f"/regulator/reports/{reports[0].id}/finding",
+        tier="minor",
+        category="counterfeit",
+        months="2",
+        evidence=f"report:{reports[0].id}",
+        reason=REASON,
+    )
     assert response.status_code == 302 and seq(session) == before + 1
-    assert post(client, f"/regulator/reports/{reports[1].id}/dismiss",
-                reason="").status_code == 400
-    assert post(client, f"/regulator/reports/{reports[1].id}/dismiss",
-                reason="照片显示为正品").status_code == 302
+    assert post(client, f"/regulator/reports/{reports[1].id}/dismiss", reason="").status_code == 400
+    assert (
+        post(
+            client, f"/regulator/reports/{reports[1].id}/dismiss", reason="照片显示为正品"
+        ).status_code
+        == 302
+    )
     assert seq(session) == before + 1  # a dismissal changes no one's credit
     statuses = rows(session, select(Report.status).order_by(col(Report.id)))
     assert statuses == ["finding", "dismissed"]
     pending = queues.pending_findings(session)
     session.commit()
     assert [(p.subject, p.record.category) for p in pending] == [
-        (subject_of(app, seller), "counterfeit")]
+        (subject_of(app, seller), "counterfeit")
+    ]
     assert "没有待处理的举报" in text(client.get("/regulator/reports"))
 
 
@@ -670,8 +827,9 @@ def test_every_decision_is_one_entry_naming_the_regulator_and_the_reason(
     subject = subject_of(app, seller)
     t0 = utcnow() - timedelta(days=100)
     reservation = sell(session, seller, make_user(session))
-    trades.open_dispute(session=session, reservation_id=reservation.id or 0, user=seller,
-                        text="买家未付款。")
+    trades.open_dispute(
+        session=session, reservation_id=reservation.id or 0, user=seller, text="买家未付款。"
+    )
 
     def decided(action: Callable[[str], object], reason: str) -> CreditEvent:
         before = seq(session)
@@ -684,35 +842,81 @@ def test_every_decision_is_one_entry_naming_the_regulator_and_the_reason(
         by_ref = select(CreditPersonal).where(CreditPersonal.ref == entry.personal_ref)
         personal = one(session, by_ref)
         assert {k: personal.data[k] for k in ("regulator_id", "reason")} == {
-            "regulator_id": str(regulator.id), "reason": reason}
+            "regulator_id": str(regulator.id),
+            "reason": reason,
+        }
         assert reason not in entry.payload  # the why sits beside the chain, never in it
         return event
 
     kw: dict[str, Any] = {"session": session, "regulator": regulator}
-    opened = decided(lambda r: cases.open_finding(**kw, subject=subject, tier="ordinary",
-                                              category="fraud", months=6, evidence="E-9",
-                                              reason=r, now=t0), "立案理由一")
-    confirm = decided(lambda r: cases.confirm_finding(**kw, subject=subject,
-                                                      event_id=opened.event_id, reason=r, now=t0),
-                      "确认理由二")
-    appeal = cases.file_appeal(session=session, user=seller, key=key(app),
-                               finding_id=confirm.event_id, statement=STATEMENT,
-                               now=t0 + timedelta(days=3))
-    decided(lambda r: cases.decide_appeal(**kw, case_id=appeal.id or 0, decision="upheld",
-                                      reason=r, now=t0 + timedelta(days=4)), "维持理由三")
-    repair = cases.request_repair(session=session, user=seller, key=key(app),
-                                  finding_id=confirm.event_id, statement=STATEMENT)
-    decided(lambda r: cases.decide_repair(**kw, case_id=repair.id or 0, decision="granted",
-                                      reason=r), "修复理由四")
-    second = decided(lambda r: cases.open_finding(**kw, subject=subject, tier="minor",
-                                              category="other", months=1, evidence="E-10",
-                                              reason=r), "立案理由五")
-    decided(lambda r: cases.void_finding(**kw, subject=subject, event_id=second.event_id, reason=r),
-        "撤销理由六")
-    decided(lambda r: cases.review_grade(**kw, subject=subject_of(app, held), decision="confirmed",
-                                     reason=r), "复核理由七")
-    decided(lambda r: cases.decide_dispute(**kw, reservation_id=reservation.id or 0,
-                                       outcome="won", reason=r, key=key(app)), "纠纷理由八")
+    opened = decided(
+        lambda r: cases.open_finding(
+            **kw,
+            subject=subject,
+            tier="ordinary",
+            category="fraud",
+            months=6,
+            evidence="E-9",
+            reason=r,
+            now=t0,
+        ),
+        "立案理由一",
+    )
+    confirm = decided(
+        lambda r: cases.confirm_finding(
+            **kw, subject=subject, event_id=opened.event_id, reason=r, now=t0
+        ),
+        "确认理由二",
+    )
+    appeal = cases.file_appeal(
+        session=session,
+        user=seller,
+        key=key(app),
+        finding_id=confirm.event_id,
+        statement=STATEMENT,
+        now=t0 + timedelta(days=3),
+    )
+    decided(
+        lambda r: cases.decide_appeal(
+            **kw, case_id=appeal.id or 0, decision="upheld", reason=r, now=t0 + timedelta(days=4)
+        ),
+        "维持理由三",
+    )
+    repair = cases.request_repair(
+        session=session, user=seller, key=key(app), finding_id=confirm.event_id, statement=STATEMENT
+    )
+    decided(
+        lambda r: cases.decide_repair(**kw, case_id=repair.id or 0, decision="granted", reason=r),
+        "修复理由四",
+    )
+    second = decided(
+        lambda r: cases.open_finding(
+            **kw,
+            subject=subject,
+            tier="minor",
+            category="other",
+            months=1,
+            evidence="E-10",
+            reason=r,
+        ),
+        "立案理由五",
+    )
+    decided(
+        lambda r: cases.void_finding(**kw, subject=subject, event_id=second.event_id, reason=r),
+        "撤销理由六",
+    )
+    decided(
+        lambda r: cases.review_grade(
+            **kw, subject=subject_of(app, held), decision="confirmed", reason=r
+        ),
+        "复核理由七",
+    )
+    decided(
+        lambda r: cases.decide_dispute(
+            **kw, reservation_id=reservation.id or 0, outcome="won", reason=r, key=key(app)
+        ),
+        "纠纷理由八",
+    )
     closed = rows(session, select(CreditCase).where(CreditCase.status == "closed"))
     assert all(c.closed_by_user_id == regulator.id and c.decision_event_id for c in closed)
     assert len(closed) == 6
@@ -730,23 +934,30 @@ def test_forms_need_the_csrf_token_and_statements_are_escaped(
     no_token = client.post("/my/credit/appeal", data={"record": finding_id, "statement": hostile})
     assert no_token.status_code == 400
     assert rows(session, select(CreditCase).where(CreditCase.kind == "appeal")) == []
-    assert post(client, "/my/credit/appeal", record=finding_id,
-                statement=hostile).status_code == 302
+    assert (
+        post(client, "/my/credit/appeal", record=finding_id, statement=hostile).status_code == 302
+    )
     login_as(regulator)
     queue = text(client.get("/regulator/appeals"))
     assert "<script>alert" not in queue and "&lt;script&gt;alert" in queue
     before = seq(session)
     case = one(session, select(CreditCase).where(CreditCase.kind == "appeal"))
-    refused = client.post(f"/regulator/appeals/{case.id}",
-                          data={"decision": "voided", "reason": REASON})
+    refused = client.post(
+        f"/regulator/appeals/{case.id}", data={"decision": "voided", "reason": REASON}
+    )
     assert refused.status_code == 400 and seq(session) == before
 
 
 def test_an_organizations_page_shows_its_registration_and_its_address_once_opened(
     app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
 ) -> None:
-    make_organization(session, name="鼓楼寄卖店", kind=OrgKind.CONSIGNMENT_SHOP, uscc=SHOP_USCC,
-                      address="鼓楼街道1号")
+    make_organization(
+        session,
+        name="鼓楼寄卖店",
+        kind=OrgKind.CONSIGNMENT_SHOP,
+        uscc=SHOP_USCC,
+        address="鼓楼街道1号",
+    )
     make_organization(session, name="鼓楼旧书角", kind=OrgKind.SCHOOL)  # no code: no subject
     login_as(make_user(session, role=Role.REGULATOR))
     found = text(client.get("/regulator/search", query_string={"q": "鼓楼"}))

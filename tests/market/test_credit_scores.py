@@ -28,16 +28,30 @@ def buyer(i: int) -> str:
 
 
 def trade(i: int, when: datetime, subject: str = SELLER) -> CreditEvent:
-    return CreditEvent(subject=subject, kind="trade_completed", weight=None, source="xunhuan",
-                       counterparty=buyer(i), occurred_at=when, evidence=f"reservation:{i}",
-                       event_id=f"test:trade:{subject[:6]}:{i}")
+    return CreditEvent(
+        subject=subject,
+        kind="trade_completed",
+        weight=None,
+        source="xunhuan",
+        counterparty=buyer(i),
+        occurred_at=when,
+        evidence=f"reservation:{i}",
+        event_id=f"test:trade:{subject[:6]}:{i}",
+    )
 
 
 def finding(when: datetime, months: int = 3) -> CreditEvent:
-    return CreditEvent(subject=SELLER, kind="finding", weight=None, source="xunhuan/regulator/1",
-                       counterparty=None, occurred_at=when, evidence="case:1",
-                       event_id="test:finding:1",
-                       detail=f"tier=ordinary;status=confirmed;category=misdescription;months={months}")
+    return CreditEvent(
+        subject=SELLER,
+        kind="finding",
+        weight=None,
+        source="xunhuan/regulator/1",
+        counterparty=None,
+        occurred_at=when,
+        evidence="case:1",
+        event_id="test:finding:1",
+        detail=f"tier=ordinary;status=confirmed;category=misdescription;months={months}",
+    )
 
 
 def append(session: Session, *events: CreditEvent) -> None:
@@ -139,8 +153,9 @@ def test_tick_stores_stale_scores(app: Flask, ctx: Session) -> None:
 def test_seller_listing_and_shop_pages_show_grades(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         session = hooked(app)
-        shop = make_organization(session, name="南开寄卖店", kind=OrgKind.CONSIGNMENT_SHOP,
-                                 uscc=SHOP_USCC)
+        shop = make_organization(
+            session, name="南开寄卖店", kind=OrgKind.CONSIGNMENT_SHOP, uscc=SHOP_USCC
+        )
         bare = make_organization(session, name="无代码寄卖点", kind=OrgKind.CONSIGNMENT_SHOP)
         agency = make_organization(session, name="商务局", kind=OrgKind.REGULATOR_AGENCY)
         seller = make_user(session, display_name="王小明")

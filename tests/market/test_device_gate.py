@@ -26,8 +26,15 @@ from tests.support.auth import LoginAs, csrf_token
 
 ANSWERS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "electronics": (
-        {"new": "used", "body": "light", "screen": "invisible", "battery": "85",
-         "repaired": "no", "works": "yes", "damage": "no"},
+        {
+            "new": "used",
+            "body": "light",
+            "screen": "invisible",
+            "battery": "85",
+            "repaired": "no",
+            "works": "yes",
+            "damage": "no",
+        },
         {"serial": "无", "activation_lock_off": "yes", "battery_percent": "87", "repairs": "无"},
     ),
     "appliances": (
@@ -124,8 +131,13 @@ def test_a_phone_is_gated_in_every_electronics_like_category_and_by_its_words_el
 
 @pytest.mark.parametrize(
     ("title", "category"),
-    [("手机壳 适用 iPhone 11", "其他"), ("手机支架 桌面", "其他"), ("手机摄影", "图书/课外读物"),
-     ("手机摄影", "其他"), ("宜家 书桌", "家具")],
+    [
+        ("手机壳 适用 iPhone 11", "其他"),
+        ("手机支架 桌面", "其他"),
+        ("手机摄影", "图书/课外读物"),
+        ("手机摄影", "其他"),
+        ("宜家 书桌", "家具"),
+    ],
 )
 def test_false_friends_publish_without_a_certificate(
     app: Flask, db: Session, title: str, category: str
@@ -143,8 +155,13 @@ def test_an_imei_anywhere_gates_the_listing(app: Flask, db: Session) -> None:
 def test_a_no_storage_reason_publishes_and_the_public_page_shows_it(
     app: Flask, db: Session, client: FlaskClient
 ) -> None:
-    data = item("罗技 有线键盘", "电子产品/其他数码", description="USB 有线。",
-                no_data=True, no_data_reason="no_storage")
+    data = item(
+        "罗技 有线键盘",
+        "电子产品/其他数码",
+        description="USB 有线。",
+        no_data=True,
+        no_data_reason="no_storage",
+    )
     listing = create(app, db, make_user(db), data)
     assert listing.status == "active" and listing.no_data_reason == "no_storage"
     page = client.get(f"/listings/{listing.id}").get_data(as_text=True)
@@ -166,8 +183,9 @@ def test_a_no_storage_reason_publishes_and_the_public_page_shows_it(
 def test_a_reason_that_does_not_answer_the_device_is_refused(
     app: Flask, db: Session, title: str, category: str, reason: str, note: str, why: str
 ) -> None:
-    data = item(title, category, description="", no_data=True, no_data_reason=reason,
-                no_data_note=note)
+    data = item(
+        title, category, description="", no_data=True, no_data_reason=reason, no_data_note=note
+    )
     error = refused(lambda: create(app, db, make_user(db), data), db)
     assert why in str(error.message)
     assert count(db) == 0
@@ -184,8 +202,9 @@ def test_a_reason_that_does_not_answer_the_device_is_refused(
 def test_a_reason_that_answers_the_device_publishes(
     app: Flask, db: Session, title: str, category: str, reason: str, note: str
 ) -> None:
-    data = item(title, category, description="", no_data=True, no_data_reason=reason,
-                no_data_note=note)
+    data = item(
+        title, category, description="", no_data=True, no_data_reason=reason, no_data_note=note
+    )
     assert create(app, db, make_user(db), data).status == "active"
 
 
@@ -282,8 +301,9 @@ def test_consignment_intake_asks_the_gate(app: Flask, db: Session) -> None:
     condition, disclosures = ANSWERS["general"]
     phone = {"title": "iPhone 11 手机", "category": "其他", "condition": condition,
              "disclosures": disclosures}  # fmt: skip
-    refused(lambda: consignment.intake(session=db, staff=staff, data=desk(**phone), store=store),
-            db)
+    refused(
+        lambda: consignment.intake(session=db, staff=staff, data=desk(**phone), store=store), db
+    )
     key = Ed25519PrivateKey.generate()
     station, _ = certificates.register_station_key(
         session=db, user=staff, label="柜台", public_key_pem=public_pem(key)
@@ -337,8 +357,9 @@ def test_the_book_corner_publishes_through_the_gate(
         session = get_session()
         school = make_organization(session, kind=OrgKind.SCHOOL, name="南开中学", street="学府")
         coordinator = make_user(session, Role.SCHOOL_COORDINATOR, organization=school)
-        klass = corner.create_class(session=session, coordinator=coordinator,
-                                    school_id=school.id or 0, name="七年级2班")
+        klass = corner.create_class(
+            session=session, coordinator=coordinator, school_id=school.id or 0, name="七年级2班"
+        )
         student = make_user(session)
         corner.join(session=session, user=student, school_id=school.id or 0, code=klass.join_code)
         condition, disclosures = ANSWERS["books"]
@@ -357,9 +378,20 @@ def test_search_never_finds_a_device_the_gate_refused(
     app: Flask, db: Session, client: FlaskClient
 ) -> None:
     seller = make_user(db)
-    refused(lambda: create(app, db, seller, item("iPhone 11, 没清数据", "电子产品/其他数码",
-                                                  condition=ANSWERS["electronics"][0],
-                                                  disclosures=ANSWERS["electronics"][1])), db)
+    refused(
+        lambda: create(
+            app,
+            db,
+            seller,
+            item(
+                "iPhone 11, 没清数据",
+                "电子产品/其他数码",
+                condition=ANSWERS["electronics"][0],
+                disclosures=ANSWERS["electronics"][1],
+            ),
+        ),
+        db,
+    )
     draft = create(app, db, seller, item("iPhone 11, 没清数据"), publish=False)
     assert client.get("/api/v1/listings", query_string={"q": "手机"}).json["items"] == []
     assert client.get(f"/api/v1/listings/{draft.id}").status_code == 404
@@ -418,8 +450,10 @@ def test_the_edit_and_renew_pages_put_the_refusal_at_the_top_of_the_form(
         live = create(app, session, seller, item("宜家 书桌", "家具", description=""))
         draft = create(app, session, seller, item(), publish=False)
     login_as(seller)
-    renew = client.post(f"/listings/{draft.id}/renew",
-                        data={"csrf_token": csrf_token(client, f"/listings/{draft.id}")})
+    renew = client.post(
+        f"/listings/{draft.id}/renew",
+        data={"csrf_token": csrf_token(client, f"/listings/{draft.id}")},
+    )
     assert renew.headers["Location"] == f"/listings/{draft.id}/edit?refused=1"
     page = client.get(renew.headers["Location"]).get_data(as_text=True)
     assert 'role="alert" tabindex="-1" autofocus' in page

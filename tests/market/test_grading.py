@@ -22,10 +22,21 @@ from tests.support.auth import LoginAs, csrf_token
 PHONE = "电子产品/手机"
 CLEAN: dict[str, tuple[dict[str, str], dict[str, Any]]] = {  # A+ answers and facts per family
     PHONE: (
-        {"new": "used", "body": "none", "screen": "perfect", "battery": "90", "repaired": "no",
-         "works": "yes", "damage": "no"},
-        {"serial": "35-209900-176148-1", "activation_lock_off": "yes", "battery_percent": 95,
-         "repairs": "无"},
+        {
+            "new": "used",
+            "body": "none",
+            "screen": "perfect",
+            "battery": "90",
+            "repaired": "no",
+            "works": "yes",
+            "damage": "no",
+        },
+        {
+            "serial": "35-209900-176148-1",
+            "activation_lock_off": "yes",
+            "battery_percent": 95,
+            "repairs": "无",
+        },
     ),
     "图书/课外读物": (
         {"new": "used", "condition": "as_new", "writing": "no"},
@@ -43,16 +54,24 @@ CLEAN: dict[str, tuple[dict[str, str], dict[str, Any]]] = {  # A+ answers and fa
 }
 TESTERS_PHONE = (
     CLEAN[PHONE][0],
-    {**CLEAN[PHONE][1], "battery_percent": 45, "repairs": "更换过屏幕",
-     "activation_lock_off": "no"},
+    {
+        **CLEAN[PHONE][1],
+        "battery_percent": 45,
+        "repairs": "更换过屏幕",
+        "activation_lock_off": "no",
+    },
 )
 
 
-def _assess(category: str, answers: dict[str, str] | None = None,
-            facts: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+def _assess(
+    category: str, answers: dict[str, str] | None = None, facts: dict[str, Any] | None = None
+):  # type: ignore[no-untyped-def]
     base_answers, base_facts = CLEAN[category]
-    return assess(checklist_for(category), {**base_answers, **(answers or {})},
-                  {**base_facts, **(facts or {})})
+    return assess(
+        checklist_for(category),
+        {**base_answers, **(answers or {})},
+        {**base_facts, **(facts or {})},
+    )
 
 
 def test_clean_answers_and_facts_grade_a_plus_in_every_family() -> None:
@@ -63,41 +82,112 @@ def test_clean_answers_and_facts_grade_a_plus_in_every_family() -> None:
 
 # (row of RULES: family, key, test, value) -> answers, facts, grade, the reason named
 CAP_ROWS = [
-    (("*", "battery_percent", "below", 80), PHONE, {"battery": "low"}, {"battery_percent": 79},
-     Grade.D, "电池健康度 79%"),
-    (("*", "battery_percent", "below", 85), PHONE, {"battery": "80"}, {"battery_percent": 82},
-     Grade.C, "电池健康度 82%"),
-    (("*", "battery_percent", "below", 90), PHONE, {"battery": "85"}, {"battery_percent": 89},
-     Grade.B, "电池健康度 89%"),
-    (("*", "battery_percent", "at_least", 90), PHONE, {}, {"battery_percent": 90},
-     Grade.A_PLUS, "是否全新未使用：已使用"),
-    (("*", "repairs", "described", None), PHONE, {"repaired": "yes"}, {"repairs": "换过电池"},
-     Grade.D, "维修说明：换过电池"),
-    (("*", "activation_lock_off", "is", "no"), PHONE, {}, {"activation_lock_off": "no"},
-     Grade.F, "激活锁未关闭"),
-    (("books", "highlighting", "described", None), "图书/课外读物", {"writing": "yes"},
-     {"highlighting": "前两章有铅笔划线"}, Grade.C, "笔记划线：前两章有铅笔划线"),
-    (("books", "ex_library", "is", "yes"), "图书/课外读物", {}, {"ex_library": "yes"},
-     Grade.C, "馆藏旧书"),
-    (("books", "missing_media", "is", "yes"), "图书/课外读物", {}, {"missing_media": "yes"},
-     Grade.D, "缺光盘或激活码"),
+    (
+        ("*", "battery_percent", "below", 80),
+        PHONE,
+        {"battery": "low"},
+        {"battery_percent": 79},
+        Grade.D,
+        "电池健康度 79%",
+    ),
+    (
+        ("*", "battery_percent", "below", 85),
+        PHONE,
+        {"battery": "80"},
+        {"battery_percent": 82},
+        Grade.C,
+        "电池健康度 82%",
+    ),
+    (
+        ("*", "battery_percent", "below", 90),
+        PHONE,
+        {"battery": "85"},
+        {"battery_percent": 89},
+        Grade.B,
+        "电池健康度 89%",
+    ),
+    (
+        ("*", "battery_percent", "at_least", 90),
+        PHONE,
+        {},
+        {"battery_percent": 90},
+        Grade.A_PLUS,
+        "是否全新未使用：已使用",
+    ),
+    (
+        ("*", "repairs", "described", None),
+        PHONE,
+        {"repaired": "yes"},
+        {"repairs": "换过电池"},
+        Grade.D,
+        "维修说明：换过电池",
+    ),
+    (
+        ("*", "activation_lock_off", "is", "no"),
+        PHONE,
+        {},
+        {"activation_lock_off": "no"},
+        Grade.F,
+        "激活锁未关闭",
+    ),
+    (
+        ("books", "highlighting", "described", None),
+        "图书/课外读物",
+        {"writing": "yes"},
+        {"highlighting": "前两章有铅笔划线"},
+        Grade.C,
+        "笔记划线：前两章有铅笔划线",
+    ),
+    (
+        ("books", "ex_library", "is", "yes"),
+        "图书/课外读物",
+        {},
+        {"ex_library": "yes"},
+        Grade.C,
+        "馆藏旧书",
+    ),
+    (
+        ("books", "missing_media", "is", "yes"),
+        "图书/课外读物",
+        {},
+        {"missing_media": "yes"},
+        Grade.D,
+        "缺光盘或激活码",
+    ),
     (("clothing", "cleaned", "is", "no"), "服装", {}, {"cleaned": "no"}, Grade.C, "未清洗消毒"),
     (("furniture", "odour", "is", "yes"), "家具", {}, {"odour": "yes"}, Grade.C, "有异味"),
-    (("appliances", "safety_checked", "is", "no"), "家电", {}, {"safety_checked": "no"},
-     Grade.C, "未做安全检查"),
+    (
+        ("appliances", "safety_checked", "is", "no"),
+        "家电",
+        {},
+        {"safety_checked": "no"},
+        Grade.C,
+        "未做安全检查",
+    ),
     (("appliances", "cleaned", "is", "no"), "家电", {}, {"cleaned": "no"}, Grade.B, "未清洁"),
-    (("appliances", "age_years", "above", 8), "家电", {"condition": "past_life"},
-     {"age_years": 9}, Grade.F, "已用 9 年，超过安全使用年限"),
+    (
+        ("appliances", "age_years", "above", 8),
+        "家电",
+        {"condition": "past_life"},
+        {"age_years": 9},
+        Grade.F,
+        "已用 9 年，超过安全使用年限",
+    ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("row", "category", "answers", "facts", "grade", "reason"), CAP_ROWS,
+    ("row", "category", "answers", "facts", "grade", "reason"),
+    CAP_ROWS,
     ids=[f"{r[0][0]}-{r[0][1]}-{r[0][2]}" for r in CAP_ROWS],
 )
 def test_each_row_of_the_disclosure_table_caps_the_grade_and_is_named(
-    row: tuple[str, str, str, Any], category: str, answers: dict[str, str],
-    facts: dict[str, Any], grade: Grade, reason: str,
+    row: tuple[str, str, str, Any],
+    category: str,
+    answers: dict[str, str],
+    facts: dict[str, Any],
+    grade: Grade,
+    reason: str,
 ) -> None:
     result = _assess(category, answers, facts)
     assert result.grade is grade
@@ -121,11 +211,24 @@ def test_the_testers_phone_is_not_published_with_the_lock_on(app: Flask) -> None
     assert publish_blocker(checklist_for(PHONE), facts) is not None
     with app.app_context(), app_session(app) as session:
         owner = make_user(session)
-        data = ListingInput(title="iPhone 12", category="电子产品/其他数码", mode="sell",
-                            street="学府", price_fen=90000, condition=answers, disclosures=facts)
+        data = ListingInput(
+            title="iPhone 12",
+            category="电子产品/其他数码",
+            mode="sell",
+            street="学府",
+            price_fen=90000,
+            condition=answers,
+            disclosures=facts,
+        )
         with pytest.raises(ListingError) as refused:
-            create_listing(session=session, owner=owner, data=data, photos=[], store=None,  # type: ignore[arg-type]
-                           publish=True)
+            create_listing(
+                session=session,
+                owner=owner,
+                data=data,
+                photos=[],
+                store=None,  # type: ignore[arg-type]
+                publish=True,
+            )
     assert refused.value.field == "d_activation_lock_off"
     assert "设置 › Apple ID › 查找 › 关闭查找我的 iPhone" in str(refused.value.message)
 
@@ -140,9 +243,15 @@ def test_the_testers_phone_with_the_lock_off_grades_d_and_names_both_reasons(app
     assert notes["d_battery_percent"] == "与“电池健康度：90% 及以上”不符，按较低者计"
     assert notes["d_repairs"] == "与“维修史：未维修”不符，按较低者计"
     with app.app_context(), app_session(app) as session:
-        data = ListingInput(title="iPhone 12", category=PHONE, mode="sell", street="学府",
-                            price_fen=90000, condition=answers,
-                            disclosures={**facts, "activation_lock_off": "yes"})
+        data = ListingInput(
+            title="iPhone 12",
+            category=PHONE,
+            mode="sell",
+            street="学府",
+            price_fen=90000,
+            condition=answers,
+            disclosures={**facts, "activation_lock_off": "yes"},
+        )
         assert validate(session=session, data=data)[1] == "D"
 
 
@@ -188,17 +297,26 @@ def test_sealed_with_wear_repair_low_battery_writing_or_a_fault_is_refused_namin
 ) -> None:
     base_answers, base_facts = CLEAN[category]
     with pytest.raises(GradingError) as refused:
-        assess(checklist_for(category), {**base_answers, **SEALED, **answers},
-               {**base_facts, **facts}, strict=True)
+        assess(
+            checklist_for(category),
+            {**base_answers, **SEALED, **answers},
+            {**base_facts, **facts},
+            strict=True,
+        )
     assert "是否全新未使用：全新未拆封/未使用" in str(refused.value.message)
     assert second in str(refused.value.message)
 
 
 def test_sealed_heavy_wear_is_refused_by_the_listing_checks(app: Flask) -> None:
     with app.app_context(), app_session(app) as session:
-        data = ListingInput(title="旧椅子", category="其他", mode="sell", street="学府",
-                            price_fen=1000, condition={"new": "sealed", "wear": "heavy",
-                                                       "works": "yes"})
+        data = ListingInput(
+            title="旧椅子",
+            category="其他",
+            mode="sell",
+            street="学府",
+            price_fen=1000,
+            condition={"new": "sealed", "wear": "heavy", "works": "yes"},
+        )
         with pytest.raises(ListingError) as refused:
             validate(session=session, data=data)
     assert refused.value.field == "q_wear" and "成色：严重磨损" in str(refused.value.message)
@@ -208,8 +326,12 @@ def test_sealed_is_fine_with_what_a_new_item_has() -> None:
     assert _assess(PHONE, SEALED, {"battery_percent": 100}).grade is Grade.N
     # New clothes and appliances need no washing or safety check before sale.
     assert _assess("服装", SEALED, {"cleaned": "no"}).grade is Grade.N
-    assert _assess("家电", {**SEALED, "condition": "like_new"},
-                   {"safety_checked": "no", "cleaned": "no"}).grade is Grade.A_PLUS
+    assert (
+        _assess(
+            "家电", {**SEALED, "condition": "like_new"}, {"safety_checked": "no", "cleaned": "no"}
+        ).grade
+        is Grade.A_PLUS
+    )
     assert _assess("图书/课外读物", SEALED).grade is Grade.A_PLUS
 
 
@@ -221,7 +343,8 @@ def test_answers_without_disclosures_grade_as_before() -> None:
 
 def test_an_unknown_family_gets_the_shared_rows_and_nothing_else() -> None:
     office = Checklist(
-        "office_equipment", (NEW, WORKS),
+        "office_equipment",
+        (NEW, WORKS),
         (Disclosure("repairs", "维修说明"), Disclosure("page_count", "打印页数", "number")),
     )
     clean = {"new": "used", "works": "yes"}
@@ -239,14 +362,19 @@ def test_a_preview_of_a_half_filled_form_names_what_is_missing() -> None:
 
 GADGET = "/listings/new/电子产品/其他数码"  # electronics checklist, no wipe certificate needed
 TESTERS_FORM = {
-    "title": "iPhone 12 128G", "mode": "sell", "price": "900", "street": "学府", "venue": "online",
+    "title": "iPhone 12 128G",
+    "mode": "sell",
+    "price": "900",
+    "street": "学府",
+    "venue": "online",
     **{f"q_{k}": v for k, v in TESTERS_PHONE[0].items()},
     **{f"d_{k}": str(v) for k, v in TESTERS_PHONE[1].items()},
 }
 
 
-def _post(client: FlaskClient, form: dict[str, str], action: str, path: str = GADGET,
-          photos: int = 1):  # type: ignore[no-untyped-def]
+def _post(
+    client: FlaskClient, form: dict[str, str], action: str, path: str = GADGET, photos: int = 1
+):  # type: ignore[no-untyped-def]
     data: dict[str, object] = {**form, "csrf_token": csrf_token(client, path), "action": action}
     data["photos"] = [(io.BytesIO(picture()), f"p{i}.jpg") for i in range(photos)]
     return client.post(path, data=data, content_type="multipart/form-data")
@@ -298,14 +426,23 @@ def test_a_bad_battery_percent_gets_a_message_and_changes_nothing(
     app: Flask, client: FlaskClient, battery: str, login_as: LoginAs
 ) -> None:
     login_as()
-    good = {**TESTERS_FORM, "d_activation_lock_off": "yes", "d_battery_percent": "91",
-            "d_repairs": "无"}
+    good = {
+        **TESTERS_FORM,
+        "d_activation_lock_off": "yes",
+        "d_battery_percent": "91",
+        "d_repairs": "无",
+    }
     assert _post(client, good, "draft").status_code == 302
     with app_session(app) as session:
         listing = session.exec(select(Listing)).one()
     edit = f"/listings/{listing.id}/edit"
-    response = _post(client, {**good, "d_battery_percent": battery, "title": "改了"}, "draft",
-                     path=edit, photos=0)
+    response = _post(
+        client,
+        {**good, "d_battery_percent": battery, "title": "改了"},
+        "draft",
+        path=edit,
+        photos=0,
+    )
     assert response.status_code == 400
     assert "电池健康度（%）：请填写 0 到 100 之间的整数。" in response.get_data(as_text=True)
     client.post("/lang/en", data={"csrf_token": csrf_token(client, "/")})

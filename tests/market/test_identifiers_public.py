@@ -75,20 +75,26 @@ def world(app: Flask) -> dict[str, Any]:
         lamp = make_listing(session, owner, title="旧台灯")
         reservation = trades.reserve_listing(session=session, listing_id=lamp.id, buyer=buyer)
         trades.send_message(
-            session=session, reservation_id=reservation.id, sender=owner,
+            session=session,
+            reservation_id=reservation.id,
+            sender=owner,
             body=f"加我手机 {MOBILE}，身份证 {ID_NUMBER}",
         )
         reports.file_report(
-            session=session, reporter=buyer, reason="fraud",
+            session=session,
+            reporter=buyer,
+            reason="fraud",
             # The buyer's own words: shown raw to the buyer (their data download) and to
             # regulators only; the number is the buyer's to see, so it is not one of PLANTED.
-            text=f"他让我打 {REPORTED}", listing_id=listing.id,
+            text=f"他让我打 {REPORTED}",
+            listing_id=listing.id,
         )
         app.extensions["xunhuan.search"].rebuild(list(documents(session)))
         session.commit()  # end the read, so the pages' requests can write (SQLite locks)
-        ids, forbidden = _ids(session), {
-            (u.id if u else None): _forbidden(session, u) for u in (None, buyer)
-        }
+        ids, forbidden = (
+            _ids(session),
+            {(u.id if u else None): _forbidden(session, u) for u in (None, buyer)},
+        )
         session.close()
         # Returned outside the app context: a request under an outer context would share its g.
         world = {

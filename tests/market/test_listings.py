@@ -289,9 +289,15 @@ def test_a_resident_cannot_put_a_shop_or_school_name_on_a_listing(
         from market.listings.errors import ListingError
 
         data = services.ListingInput(
-            title="书桌", category="家具", mode="sell", street="学府", price_fen=100,
-            venue=venues[0], condition={"new": "used", "surface": "wear", "pests": "no"},
-            disclosures={"dimensions": "120×60×75 cm", "material": "实木贴面", "odour": "no"})
+            title="书桌",
+            category="家具",
+            mode="sell",
+            street="学府",
+            price_fen=100,
+            venue=venues[0],
+            condition={"new": "used", "surface": "wear", "pests": "no"},
+            disclosures={"dimensions": "120×60×75 cm", "material": "实木贴面", "odour": "no"},
+        )
         with pytest.raises(ListingError, match="请到店或到旧书角登记"):  # the service too
             services.validate(session=session, data=data)
 
@@ -311,20 +317,31 @@ def test_a_registered_lock_refuses_every_owner_action_and_changes_nothing(app: F
             return "寄卖品请在柜台管理。" if listing.id == locked else None
 
         register(app, Participant(name="counter-only", lock=counter_only))
-        data = ListingInput(title="改过的标题", category=item.category, mode=item.mode,
-                            street=item.street, price_fen=1, condition=item.condition or {},
-                            disclosures=item.disclosures or {})
+        data = ListingInput(
+            title="改过的标题",
+            category=item.category,
+            mode=item.mode,
+            street=item.street,
+            price_fen=1,
+            condition=item.condition or {},
+            disclosures=item.disclosures or {},
+        )
         actions = [
-            lambda: services.update_listing(session=session, listing_id=locked or 0,
-                                            user=owner, data=data, photos=[],
-                                            remove_photo_ids=[], store=None,  # type: ignore[arg-type]
-                                            publish=True),
-            lambda: services.update_description(session=session, listing_id=locked or 0,
-                                                user=owner, description="x"),
-            lambda: services.withdraw_listing(session=session, listing_id=locked or 0,
-                                              user=owner),
-            lambda: services.renew_listing(session=session, listing_id=locked or 0,
-                                           user=owner),
+            lambda: services.update_listing(
+                session=session,
+                listing_id=locked or 0,
+                user=owner,
+                data=data,
+                photos=[],
+                remove_photo_ids=[],
+                store=None,  # type: ignore[arg-type]
+                publish=True,
+            ),
+            lambda: services.update_description(
+                session=session, listing_id=locked or 0, user=owner, description="x"
+            ),
+            lambda: services.withdraw_listing(session=session, listing_id=locked or 0, user=owner),
+            lambda: services.renew_listing(session=session, listing_id=locked or 0, user=owner),
         ]
         for action in actions:
             with pytest.raises(ListingError, match="寄卖品请在柜台管理"):

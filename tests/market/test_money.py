@@ -35,8 +35,15 @@ def test_an_amount_of_fen_is_shown_as_yuan(fen: int, shown: str) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "fen"),
-    [(Decimal("0"), 0), (Decimal("0.01"), 1), (Decimal("1000"), 100_000),
-     (Decimal("12.345"), 1_234), (Decimal("19.99"), 1_999), (7, 700), (None, 0)],
+    [
+        (Decimal("0"), 0),
+        (Decimal("0.01"), 1),
+        (Decimal("1000"), 100_000),
+        (Decimal("12.345"), 1_234),
+        (Decimal("19.99"), 1_999),
+        (7, 700),
+        (None, 0),
+    ],
 )
 def test_typed_yuan_become_exact_fen(typed: Decimal | int | None, fen: int) -> None:
     assert yuan_to_fen(typed) == fen

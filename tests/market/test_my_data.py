@@ -42,31 +42,68 @@ def _world(app: Flask) -> World:
         make_listing(session, other, title="别人的自行车")
         sold = make_listing(session, other, title="已售台灯", status="completed")
         session.add(ListingPhoto(listing_id=mine.id or 0, image_key="a" * 64))
-        trade = Reservation(listing_id=sold.id or 0, buyer_id=me.id or 0,
-                            seller_id=other.id or 0, status="completed", price_fen=3000,
-                            completed_at=utcnow())
+        trade = Reservation(
+            listing_id=sold.id or 0,
+            buyer_id=me.id or 0,
+            seller_id=other.id or 0,
+            status="completed",
+            price_fen=3000,
+            completed_at=utcnow(),
+        )
         session.add(trade)
         session.flush()
-        session.add(Message(reservation_id=trade.id or 0, sender_id=me.id or 0,
-                            recipient_id=other.id or 0, body="周六下午取货可以吗"))
-        session.add(Message(reservation_id=trade.id or 0, sender_id=other.id or 0,
-                            recipient_id=me.id or 0, body="可以，南门见"))
-        session.add(Rating(reservation_id=trade.id or 0, rater_id=me.id or 0,
-                           ratee_id=other.id or 0, stars=5, comment="很好"))
-        session.add(Report(reporter_id=me.id or 0, listing_id=sold.id, reason="fraud",
-                           text="我举报的内容"))
+        session.add(
+            Message(
+                reservation_id=trade.id or 0,
+                sender_id=me.id or 0,
+                recipient_id=other.id or 0,
+                body="周六下午取货可以吗",
+            )
+        )
+        session.add(
+            Message(
+                reservation_id=trade.id or 0,
+                sender_id=other.id or 0,
+                recipient_id=me.id or 0,
+                body="可以，南门见",
+            )
+        )
+        session.add(
+            Rating(
+                reservation_id=trade.id or 0,
+                rater_id=me.id or 0,
+                ratee_id=other.id or 0,
+                stars=5,
+                comment="很好",
+            )
+        )
+        session.add(
+            Report(reporter_id=me.id or 0, listing_id=sold.id, reason="fraud", text="我举报的内容")
+        )
         session.add(Notification(user_id=me.id or 0, message="您有新消息"))
         session.add(Notification(user_id=other.id or 0, message="别人的通知"))
         key = credit.key_from_config(app.config)
         subject = credit.user_subject(me.id or 0, key)
         event = CreditEvent(
-            subject=subject, kind="trade_completed", weight=None, source="xunhuan",
-            counterparty=credit.user_subject(other.id or 0, key), occurred_at=utcnow(),
-            evidence=f"trade:{trade.id}", event_id=f"test:trade{trade.id}",
+            subject=subject,
+            kind="trade_completed",
+            weight=None,
+            source="xunhuan",
+            counterparty=credit.user_subject(other.id or 0, key),
+            occurred_at=utcnow(),
+            evidence=f"trade:{trade.id}",
+            event_id=f"test:trade{trade.id}",
         )
         credit.append_events(session, [(event, {"user_id": str(me.id), "name": "王小明"})])
-        session.add(CreditCase(kind="appeal", subject=subject, target_event_id="test:x",
-                               statement="我的申诉陈述", opened_by_user_id=me.id))
+        session.add(
+            CreditCase(
+                kind="appeal",
+                subject=subject,
+                target_event_id="test:x",
+                statement="我的申诉陈述",
+                opened_by_user_id=me.id,
+            )
+        )
         session.commit()
         return World(me.id or 0, other.id or 0, mine.id or 0, trade.id or 0)
 
@@ -141,8 +178,9 @@ def test_deletion_erases_the_person_and_keeps_the_ledger_intact(
     assert _search(client, "榆木书桌") == {"我的榆木书桌"}
     with app_session(app) as session:
         subject = credit.user_subject(world.me, credit.key_from_config(app.config))
-        refs = session.exec(select(CreditLedgerEntry.personal_ref).where(
-            CreditLedgerEntry.subject == subject)).all()
+        refs = session.exec(
+            select(CreditLedgerEntry.personal_ref).where(CreditLedgerEntry.subject == subject)
+        ).all()
         ledger_before = session.exec(select(CreditLedgerEntry.entry_hash)).all()
     assert refs and all(refs)
 
@@ -180,8 +218,11 @@ def test_an_open_trade_blocks_deletion(app: Flask, client: FlaskClient) -> None:
         other = session.get(User, world.other)
         assert other is not None
         listing = make_listing(session, other, title="在约的椅子")
-        session.add(Reservation(listing_id=listing.id or 0, buyer_id=world.me,
-                                seller_id=world.other, status="open"))
+        session.add(
+            Reservation(
+                listing_id=listing.id or 0, buyer_id=world.me, seller_id=world.other, status="open"
+            )
+        )
         session.commit()
     _log_in(client)
     response = _delete(client, PASSWORD)

@@ -21,8 +21,13 @@ UNREAD = N_("%(n)d 条未读消息")  # a msgid the English catalogue already tr
 def _two_users(app: Flask) -> tuple[str, str]:
     with app_session(app) as session:
         reader, other = make_user(session), make_user(session)
-        notify(session, user_id=reader.id or 0, message=STALL, params={"market": "<b>华苑</b>"},
-               link="/markets/1")
+        notify(
+            session,
+            user_id=reader.id or 0,
+            message=STALL,
+            params={"market": "<b>华苑</b>"},
+            link="/markets/1",
+        )
         notify(session, user_id=other.id or 0, message=STALL, params={"market": "别人的市场"})
         session.commit()
         return reader.mobile or "", other.mobile or ""

@@ -39,7 +39,7 @@ def test_the_register_page_shows_the_notice_and_an_unticked_consent_box(
     html = client.get("/account/register").get_data(as_text=True)
     assert 'data-testid="privacy-notice"' in html
     assert "credit_personal" not in html and "密钥哈希" in html and "监管人员" in html
-    box = html[html.index('name="consent"') - 120: html.index('name="consent"') + 60]
+    box = html[html.index('name="consent"') - 120 : html.index('name="consent"') + 60]
     assert 'type="checkbox"' in box and "checked" not in box
     assert "我已阅读并同意《隐私政策》" in html
     assert client.get("/account/privacy").status_code == 200
@@ -55,9 +55,7 @@ def test_registration_without_consent_is_refused_and_nothing_is_kept(
     assert not codes.sent("13800000000")
 
 
-def test_consent_is_stored_with_the_notice_version_and_time(
-    app: Flask, auth: AuthActions
-) -> None:
+def test_consent_is_stored_with_the_notice_version_and_time(app: Flask, auth: AuthActions) -> None:
     before = utcnow()
     assert auth.register().status_code == 302
     (user,) = _users(app)
@@ -84,15 +82,28 @@ def test_no_account_exists_until_the_code_is_entered(
 @pytest.mark.parametrize(
     ("lang", "wrong", "expired", "too_many"),
     [
-        ("zh", "验证码不正确，还可以再试 4 次。", "验证码已过期，请重新获取。",
-         "尝试次数过多，请重新获取验证码。"),
-        ("en", "Wrong code; 4 tries left.", "The code has expired; please request a new one.",
-         "Too many attempts; please request a new code."),
+        (
+            "zh",
+            "验证码不正确，还可以再试 4 次。",
+            "验证码已过期，请重新获取。",
+            "尝试次数过多，请重新获取验证码。",
+        ),
+        (
+            "en",
+            "Wrong code; 4 tries left.",
+            "The code has expired; please request a new one.",
+            "Too many attempts; please request a new code.",
+        ),
     ],
 )
 def test_wrong_expired_and_overtried_codes_are_refused_with_a_message(
-    app: Flask, client: FlaskClient, auth: AuthActions,
-    lang: str, wrong: str, expired: str, too_many: str,
+    app: Flask,
+    client: FlaskClient,
+    auth: AuthActions,
+    lang: str,
+    wrong: str,
+    expired: str,
+    too_many: str,
 ) -> None:
     client.set_cookie("lang", lang)
     auth.register(verify=False)
@@ -113,8 +124,9 @@ def test_wrong_expired_and_overtried_codes_are_refused_with_a_message(
         pending.last_sent_at = utcnow() - timedelta(minutes=2)
         session.add(pending)
         session.commit()
-    client.post("/account/verify/resend",
-                data={"csrf_token": csrf_token(client, "/account/verify")})
+    client.post(
+        "/account/verify/resend", data={"csrf_token": csrf_token(client, "/account/verify")}
+    )
     fresh = codes.latest("13912345678")
     with app_session(app) as session:
         pending = session.exec(select(PendingRegistration)).one()
@@ -132,8 +144,9 @@ def test_a_resent_code_replaces_the_old_one_and_resending_is_limited(
     auth.register(verify=False)
     first = codes.latest("13912345678")
     token = csrf_token(client, "/account/verify")
-    response = client.post("/account/verify/resend", data={"csrf_token": token},
-                           follow_redirects=True)
+    response = client.post(
+        "/account/verify/resend", data={"csrf_token": token}, follow_redirects=True
+    )
     assert "秒后再重新获取验证码" in response.get_data(as_text=True)
     assert codes.latest("13912345678") == first  # nothing was sent
     for _ in range(4):
@@ -150,17 +163,16 @@ def test_a_resent_code_replaces_the_old_one_and_resending_is_limited(
         pending.last_sent_at = utcnow() - timedelta(minutes=2)
         session.add(pending)
         session.commit()
-    response = client.post("/account/verify/resend", data={"csrf_token": token},
-                           follow_redirects=True)
+    response = client.post(
+        "/account/verify/resend", data={"csrf_token": token}, follow_redirects=True
+    )
     assert "验证码发送次数已达上限" in response.get_data(as_text=True)
     if second != first:
         assert auth.verify(first).status_code == 400
     assert auth.verify(second).status_code == 302
 
 
-def test_one_number_gets_at_most_three_registrations_an_hour(
-    app: Flask, auth: AuthActions
-) -> None:
+def test_one_number_gets_at_most_three_registrations_an_hour(app: Flask, auth: AuthActions) -> None:
     for _ in range(3):
         assert auth.register(verify=False).status_code == 302
     response = auth.register(verify=False)
@@ -208,8 +220,13 @@ def test_english_message_for_foreign_digits(client: FlaskClient, auth: AuthActio
 def test_production_without_a_gateway_refuses_registration_clearly(
     database_url: str, tmp_path: Path
 ) -> None:
-    app = create_app({"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / "data"),
-                      "XUNHUAN_ENV": "production"})
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "DATA_DIR": str(tmp_path / "data"),
+            "XUNHUAN_ENV": "production",
+        }
+    )
     try:
         response = AuthActions(app.test_client()).register()
         assert response.status_code == 400
@@ -229,8 +246,13 @@ class _Gateway:
 
 def test_a_configured_sender_gets_the_code(database_url: str, tmp_path: Path) -> None:
     gateway = _Gateway()
-    app = create_app({"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / "data"),
-                      "XUNHUAN_SMS_SENDER": gateway})
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "DATA_DIR": str(tmp_path / "data"),
+            "XUNHUAN_SMS_SENDER": gateway,
+        }
+    )
     try:
         AuthActions(app.test_client()).register(verify=False)
         ((to, text),) = gateway.sent
@@ -244,9 +266,14 @@ def test_a_person_who_agreed_to_an_older_notice_is_asked_again_at_login(
 ) -> None:
     with app_session(app) as session:
         user = make_user(session, identifier="13600000009", consent_version="2025-01-01")
-    response = client.post("/account/login?next=/my/listings", data={
-        "csrf_token": csrf_token(client), "identifier": "13600000009",
-        "password": "builder-pass-1"})
+    response = client.post(
+        "/account/login?next=/my/listings",
+        data={
+            "csrf_token": csrf_token(client),
+            "identifier": "13600000009",
+            "password": "builder-pass-1",
+        },
+    )
     assert response.headers["Location"].startswith("/account/consent")
     assert client.get("/my/listings").headers["Location"].startswith("/account/consent")
     page = client.get("/account/consent?next=/my/listings")
@@ -255,8 +282,9 @@ def test_a_person_who_agreed_to_an_older_notice_is_asked_again_at_login(
     response = client.post("/account/consent?next=/my/listings", data={"csrf_token": token})
     assert response.status_code == 400
     assert "请勾选同意后继续" in response.get_data(as_text=True)
-    response = client.post("/account/consent?next=/my/listings",
-                           data={"csrf_token": token, "consent": "y"})
+    response = client.post(
+        "/account/consent?next=/my/listings", data={"csrf_token": token, "consent": "y"}
+    )
     assert response.headers["Location"] == "/my/listings"
     assert client.get("/my/listings").status_code == 200
     with app_session(app) as session:

@@ -192,6 +192,9 @@ def test_odd_numbers_and_huge_ids_are_answered_not_crashed_on(client: FlaskClien
         response = client.get("/api/v1/listings", query_string=args)
         assert response.status_code == 400 and response.json["reason"], args
     assert client.get("/search", query_string={"min_yuan": "²"}).status_code == 400
-    for path in ("/listings/99999999999999999999", "/users/99999999999999999999",
-                 "/api/v1/listings/99999999999999999999"):
+    for path in (
+        "/listings/99999999999999999999",
+        "/users/99999999999999999999",
+        "/api/v1/listings/99999999999999999999",
+    ):
         assert client.get(path).status_code == 404, path

@@ -67,10 +67,15 @@ def test_a_password_change_ends_every_other_session_and_keeps_this_one(
     laptop = app.test_client()
     AuthActions(laptop).login()
     stolen = _copy(laptop, app, "session")
-    response = client.post("/account/password", data={
-        "csrf_token": csrf_token(client, "/account/password"), "current": "correct-horse",
-        "password": "new-horse-battery", "confirm": "new-horse-battery",
-    })
+    response = client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(client, "/account/password"),
+            "current": "correct-horse",
+            "password": "new-horse-battery",
+            "confirm": "new-horse-battery",
+        },
+    )
     assert response.status_code == 302
     assert "其他 1 个设备上的登录已结束" in client.get("/account/profile").get_data(as_text=True)
     assert _refused(laptop) and _refused(stolen)
@@ -94,8 +99,10 @@ def test_a_wrong_current_password_changes_nothing(
         ("correct-horse", "new-horse-battery", "other-horse-battery", "两次输入的密码不一致。"),
         ("correct-horse", "correct-horse", "correct-horse", "新密码不能与当前密码相同。"),
     ]:
-        response = client.post("/account/password", data={
-            "csrf_token": token, "current": current, "password": new, "confirm": confirm})
+        response = client.post(
+            "/account/password",
+            data={"csrf_token": token, "current": current, "password": new, "confirm": confirm},
+        )
         assert response.status_code == 400
         assert message in response.get_data(as_text=True)
     with app_session(app) as session:
@@ -195,8 +202,9 @@ def test_end_all_other_sessions(app: Flask, client: FlaskClient, auth: AuthActio
     others = [app.test_client() for _ in range(2)]
     for other in others:
         AuthActions(other).login()
-    client.post("/account/sessions/end-others",
-                data={"csrf_token": csrf_token(client, "/account/sessions")})
+    client.post(
+        "/account/sessions/end-others", data={"csrf_token": csrf_token(client, "/account/sessions")}
+    )
     assert all(_refused(other) for other in others)
     assert client.get("/my/listings").status_code == 200
 
@@ -206,7 +214,8 @@ def test_the_sessions_page_shows_device_and_masked_ip(
 ) -> None:
     client.environ_base["REMOTE_ADDR"] = "203.0.113.77"
     client.environ_base["HTTP_USER_AGENT"] = (
-        "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36")
+        "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36"
+    )
     auth.register()
     html = client.get("/account/sessions").get_data(as_text=True)
     assert "Chrome · Android" in html

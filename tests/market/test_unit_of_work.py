@@ -153,8 +153,14 @@ def demo(app: Flask) -> list[tuple[str, str, str]]:
         corner = session.exec(select(CornerBook)).first()
         assert corner is not None
         coordinator = session.exec(select(Listing.owner_id)).first()
-        session.add(ShareDay(school_id=corner.school_id, day=utcnow().date() + timedelta(days=3),
-                             place="图书馆", created_by=coordinator or 0))
+        session.add(
+            ShareDay(
+                school_id=corner.school_id,
+                day=utcnow().date() + timedelta(days=3),
+                place="图书馆",
+                created_by=coordinator or 0,
+            )
+        )
     _fall_due(app)
     return logins
 
@@ -250,10 +256,18 @@ def test_every_command_and_tick_commits_through_the_unit_of_work(
         assert item is not None
         marked_down = terms.price_at(agreement_of(item), utcnow())
     commands = [
-        ["listings", "expire"], ["listings", "hold-ungated"], ["consignment", "tick"],
-        ["credit", "deliver"], ["credit", "tick"], ["credit", "verify"],
-        ["credit", "recompute", "--stale"], ["credit", "checkpoint"], ["reindex"],
-        ["books", "seed-catalogue"], ["platform", "list"], ["platform", "audit"],
+        ["listings", "expire"],
+        ["listings", "hold-ungated"],
+        ["consignment", "tick"],
+        ["credit", "deliver"],
+        ["credit", "tick"],
+        ["credit", "verify"],
+        ["credit", "recompute", "--stale"],
+        ["credit", "checkpoint"],
+        ["reindex"],
+        ["books", "seed-catalogue"],
+        ["platform", "list"],
+        ["platform", "audit"],
     ]
     for args in commands[:3]:
         result = runner.invoke(args=args)

@@ -95,7 +95,15 @@ def agent(station: dict[str, Path]) -> Callable[..., subprocess.CompletedProcess
         if args and args[0] == "erase":
             argv += ["--key-dir", str(station["key_dir"]), "--out", str(station["out_dir"])]
         env = {k: v for k, v in os.environ.items() if k != "XUNHUAN_MARKET_URL"}
-        return subprocess.run(argv, capture_output=True, text=True, input=input or "", cwd=REPO,
-                              env=env, timeout=120, check=False)
+        return subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            input=input or "",
+            cwd=REPO,
+            env=env,
+            timeout=120,
+            check=False,
+        )
 
     return invoke

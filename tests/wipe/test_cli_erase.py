@@ -55,16 +55,32 @@ def _assert_pattern_on_disk(device: str, size: int, last: str) -> None:
     [("gb46864", []), ("nist-clear", []), ("custom", ["0xA5"]), ("custom", ["random"])],
 )
 def test_each_profile_leaves_no_marker_of_the_filesystem_on_the_device(
-    loop_device: LoopFactory, ext4_with_markers: Markers, agent: Agent, station: dict[str, Path],
-    profile: str, passes: list[str],
+    loop_device: LoopFactory,
+    ext4_with_markers: Markers,
+    agent: Agent,
+    station: dict[str, Path],
+    profile: str,
+    passes: list[str],
 ) -> None:
     device = loop_device(64)
     markers = ext4_with_markers(device)
     before = read_raw(device)
     assert all(marker in before for marker in markers)  # the scan would see them
     pass_args = [arg for p in passes for arg in ("--pass", p)]
-    done = agent("erase", device, "--profile", profile, *pass_args, *WHO, "--yes", "--json",
-                 "--asset-tag", "NK-0042", "--listing", "1842")
+    done = agent(
+        "erase",
+        device,
+        "--profile",
+        profile,
+        *pass_args,
+        *WHO,
+        "--yes",
+        "--json",
+        "--asset-tag",
+        "NK-0042",
+        "--listing",
+        "1842",
+    )
     assert done.returncode == 0, done.stderr
     (cert,) = _certificates(done)
     assert cert["result"] == "passed" and cert["verification"]["result"] == "passed"
@@ -81,8 +97,25 @@ def test_each_profile_leaves_no_marker_of_the_filesystem_on_the_device(
 
 
 def test_gb46864_on_a_rotational_disk_writes_three_passes_one_random_and_samples() -> None:
-    disk = Device("/dev/sdb", "sdb", "ST1000LM024", "S2ZT", None, "ATA", None, "sata", "hdd",
-                  True, False, False, 10**12, 512, 4096, False, None)
+    disk = Device(
+        "/dev/sdb",
+        "sdb",
+        "ST1000LM024",
+        "S2ZT",
+        None,
+        "ATA",
+        None,
+        "sata",
+        "hdd",
+        True,
+        False,
+        False,
+        10**12,
+        512,
+        4096,
+        False,
+        None,
+    )
     plan = overwrite_plan("gb46864", disk)
     assert [p.name for p in plan.passes] == ["random", "one", "zero"]
     assert (plan.standard, plan.level, plan.verify) == ("GB 46864-2025", "clear", "sample")
@@ -92,36 +125,70 @@ def test_gb46864_on_a_rotational_disk_writes_three_passes_one_random_and_samples
 
 
 def test_the_report_names_standard_level_and_an_honest_result() -> None:
-    ssd = Device("/dev/sdc", "sdc", "MX100", "1433", None, "ATA", None, "sata", "ssd", False,
-                 False, False, 512 * MIB, 512, 4096, False, None)
+    ssd = Device(
+        "/dev/sdc",
+        "sdc",
+        "MX100",
+        "1433",
+        None,
+        "ATA",
+        None,
+        "sata",
+        "ssd",
+        False,
+        False,
+        False,
+        512 * MIB,
+        512,
+        4096,
+        False,
+        None,
+    )
     plan = overwrite_plan("gb46864", ssd)
     ok = PassResult(RANDOM, 512 * MIB, 2.0, [], False, Filler.for_pass(RANDOM))
     checked = Verification("full", 100.0, 512 * MIB, None, None, "passed", 0)
-    outcome = EraseOutcome([ok], checked, "2026-11-28T09:00:00Z", "2026-11-28T09:00:04Z",
-                           False, 1)
+    outcome = EraseOutcome([ok], checked, "2026-11-28T09:00:00Z", "2026-11-28T09:00:04Z", False, 1)
     hidden = {"hpa": "absent", "dco": "absent", "detail": "max sectors = native"}
-    report = build_report(device=ssd, hidden_areas=hidden, plan=plan, outcome=outcome,
-                          operator="王磊", organization="循环", listing_id=7)
+    report = build_report(
+        device=ssd,
+        hidden_areas=hidden,
+        plan=plan,
+        outcome=outcome,
+        operator="王磊",
+        organization="循环",
+        listing_id=7,
+    )
     json.dumps(report, allow_nan=False)
     assert (report["standard"], report["level"], report["device"]["media"]) == (
-        "GB 46864-2025", "clear", "ssd")
+        "GB 46864-2025",
+        "clear",
+        "ssd",
+    )
     assert report["passes"][0]["random_generator"] == "AES-256-CTR"
     assert report["throughput_mib_s"] == 256.0 and report["result"] == "passed"
     assert report["started_at"].endswith("Z") and report["destination"] == "resale"
-    bad = PassResult(ZERO, 511 * MIB, 2.0, [ErrorRange(0, MIB, "write: EIO")], False,
-                     Filler.for_pass(ZERO))
+    bad = PassResult(
+        ZERO, 511 * MIB, 2.0, [ErrorRange(0, MIB, "write: EIO")], False, Filler.for_pass(ZERO)
+    )
     outcome.passes = [bad]
-    failed = build_report(device=ssd, hidden_areas=hidden, plan=plan, outcome=outcome,
-                          operator="王磊")
+    failed = build_report(
+        device=ssd, hidden_areas=hidden, plan=plan, outcome=outcome, operator="王磊"
+    )
     assert failed["result"] == "failed"
     assert failed["errors"] == [{"offset": 0, "length": MIB, "error": "pass 1: write: EIO"}]
     outcome.aborted = True
-    assert build_report(device=ssd, hidden_areas=hidden, plan=plan, outcome=outcome,
-                        operator="王磊")["result"] == "aborted"
+    assert (
+        build_report(device=ssd, hidden_areas=hidden, plan=plan, outcome=outcome, operator="王磊")[
+            "result"
+        ]
+        == "aborted"
+    )
 
 
 def test_a_mounted_device_is_refused_and_left_untouched(
-    loop_device: LoopFactory, ext4_with_markers: Markers, mount: Callable[[str], Path],
+    loop_device: LoopFactory,
+    ext4_with_markers: Markers,
+    mount: Callable[[str], Path],
     agent: Agent,
 ) -> None:
     device = loop_device(32)
@@ -135,7 +202,9 @@ def test_a_mounted_device_is_refused_and_left_untouched(
 
 
 def test_without_yes_the_operator_must_type_the_device_name(
-    loop_device: LoopFactory, ext4_with_markers: Markers, agent: Agent,
+    loop_device: LoopFactory,
+    ext4_with_markers: Markers,
+    agent: Agent,
 ) -> None:
     device = loop_device(16)
     markers = ext4_with_markers(device)
@@ -150,7 +219,9 @@ def test_without_yes_the_operator_must_type_the_device_name(
 
 
 def test_a_write_failure_mid_device_gives_a_failed_certificate_with_the_ranges(
-    small_tmpfs: Callable[[int], Path], loop_device: LoopFactory, agent: Agent,
+    small_tmpfs: Callable[[int], Path],
+    loop_device: LoopFactory,
+    agent: Agent,
 ) -> None:
     # The backing file is 48 MiB but its tmpfs holds 24 MiB: writes beyond that fail (ENOSPC).
     space = small_tmpfs(24)
@@ -158,8 +229,7 @@ def test_a_write_failure_mid_device_gives_a_failed_certificate_with_the_ranges(
     with open(backing, "wb") as image:
         image.truncate(48 * MIB)
     device = loop_device(48, backing=backing)
-    done = agent("erase", device, "--profile", "custom", "--pass", "0xA5", *WHO, "--yes",
-                 "--json")
+    done = agent("erase", device, "--profile", "custom", "--pass", "0xA5", *WHO, "--yes", "--json")
     assert done.returncode == 1, done.stderr
     (cert,) = _certificates(done)
     assert cert["result"] == "failed" and cert["verification"]["result"] == "failed"
@@ -172,15 +242,33 @@ def test_a_write_failure_mid_device_gives_a_failed_certificate_with_the_ranges(
 
 
 def test_interrupting_a_wipe_gives_an_aborted_certificate_and_exit_1(
-    loop_device: LoopFactory, agent: Agent, station: dict[str, Path], tmp_path: Path,
+    loop_device: LoopFactory,
+    agent: Agent,
+    station: dict[str, Path],
+    tmp_path: Path,
 ) -> None:
     device = loop_device(256)
     backing = tmp_path / "disk0.img"
-    argv = [sys.executable, "-m", "wipe.cli", "erase", device, "--profile", "custom",
-            *[arg for _ in range(20) for arg in ("--pass", "random")], *WHO, "--yes", "--json",
-            "--key-dir", str(station["key_dir"]), "--out", str(station["out_dir"])]
-    process = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+    argv = [
+        sys.executable,
+        "-m",
+        "wipe.cli",
+        "erase",
+        device,
+        "--profile",
+        "custom",
+        *[arg for _ in range(20) for arg in ("--pass", "random")],
+        *WHO,
+        "--yes",
+        "--json",
+        "--key-dir",
+        str(station["key_dir"]),
+        "--out",
+        str(station["out_dir"]),
+    ]
+    process = subprocess.Popen(
+        argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 30
     while os.stat(backing).st_blocks == 0 and time.monotonic() < deadline:
         time.sleep(0.01)  # wait until the first chunk has landed: the wipe is under way
@@ -193,14 +281,16 @@ def test_interrupting_a_wipe_gives_an_aborted_certificate_and_exit_1(
 
 
 def test_a_disk_image_of_unaligned_size_is_wiped_to_the_last_byte(
-    tmp_path: Path, agent: Agent,
+    tmp_path: Path,
+    agent: Agent,
 ) -> None:
     image = tmp_path / "sdcard.img"
     image.write_bytes(os.urandom(3 * MIB + 4095))
     refused = agent("erase", str(image), "--profile", "nist-clear", *WHO, "--yes")
     assert refused.returncode == 2 and "--allow-file" in refused.stderr
-    done = agent("erase", str(image), "--profile", "nist-clear", *WHO, "--yes", "--json",
-                 "--allow-file")
+    done = agent(
+        "erase", str(image), "--profile", "nist-clear", *WHO, "--yes", "--json", "--allow-file"
+    )
     assert done.returncode == 0, done.stderr
     (cert,) = _certificates(done)
     assert cert["bytes_written"] == 3 * MIB + 4095 and cert["device"]["transport"] == "file"
@@ -208,7 +298,8 @@ def test_a_disk_image_of_unaligned_size_is_wiped_to_the_last_byte(
 
 
 def test_two_devices_are_wiped_together_with_one_certificate_each(
-    loop_device: LoopFactory, agent: Agent,
+    loop_device: LoopFactory,
+    agent: Agent,
 ) -> None:
     first, second = loop_device(16), loop_device(24)
     done = agent("erase", first, second, "--profile", "nist-clear", *WHO, "--yes", "--json")
@@ -220,7 +311,8 @@ def test_two_devices_are_wiped_together_with_one_certificate_each(
 
 
 def test_nist_purge_on_a_loop_device_is_refused_with_the_reason(
-    loop_device: LoopFactory, agent: Agent,
+    loop_device: LoopFactory,
+    agent: Agent,
 ) -> None:
     device = loop_device(8)
     done = agent("erase", device, "--profile", "nist-purge", *WHO, "--yes")
@@ -240,7 +332,10 @@ def test_nist_purge_on_a_loop_device_is_refused_with_the_reason(
     ],
 )
 def test_bad_usage_exits_2_before_anything_is_written(
-    loop_device: LoopFactory, agent: Agent, args: list[str], message: str,
+    loop_device: LoopFactory,
+    agent: Agent,
+    args: list[str],
+    message: str,
 ) -> None:
     device = loop_device(4)
     run("dd", "if=/dev/urandom", f"of={device}", "bs=1M", "count=1", "status=none")
@@ -251,7 +346,8 @@ def test_bad_usage_exits_2_before_anything_is_written(
 
 
 def test_the_same_device_twice_or_a_missing_one_is_refused(
-    loop_device: LoopFactory, agent: Agent,
+    loop_device: LoopFactory,
+    agent: Agent,
 ) -> None:
     device = loop_device(4)
     twice = agent("erase", device, device, "--profile", "nist-clear", *WHO, "--yes")
@@ -261,7 +357,9 @@ def test_the_same_device_twice_or_a_missing_one_is_refused(
 
 
 def test_without_a_station_key_nothing_is_erased(
-    loop_device: LoopFactory, agent: Agent, station: dict[str, Path],
+    loop_device: LoopFactory,
+    agent: Agent,
+    station: dict[str, Path],
 ) -> None:
     device = loop_device(4)
     run("dd", "if=/dev/urandom", f"of={device}", "bs=1M", "count=4", "status=none")

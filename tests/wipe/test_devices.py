@@ -57,14 +57,18 @@ def test_an_attached_loop_device_is_listed_with_its_exact_size_and_block_sizes(
     device = loop_device(16, extra_bytes=512)
     listed = _by_path(device)
     assert listed["size_bytes"] == 16 * MIB + 512
-    assert (listed["logical_block_size"], listed["transport"], listed["media"]) == (512, "loop",
-                                                                                    "loop")
+    assert (listed["logical_block_size"], listed["transport"], listed["media"]) == (
+        512,
+        "loop",
+        "loop",
+    )
     assert str(listed["backing_file"]).endswith(".img")
     assert listed["protected"] is False and listed["read_only"] is False
 
 
 def test_partitions_empty_loop_devices_and_ram_disks_are_not_listed(
-    loop_device: LoopFactory, tmp_path: Path,
+    loop_device: LoopFactory,
+    tmp_path: Path,
 ) -> None:
     device = _partitioned(loop_device, tmp_path / "parted.img", 16)
     names = [d.name for d in list_devices(tools=False)]
@@ -76,7 +80,8 @@ def test_partitions_empty_loop_devices_and_ram_disks_are_not_listed(
 
 
 def test_a_loop_device_with_a_mounted_filesystem_is_protected_with_the_mount_point(
-    loop_device: LoopFactory, ext4_with_markers: Callable[[str], list[bytes]],
+    loop_device: LoopFactory,
+    ext4_with_markers: Callable[[str], list[bytes]],
     mount: Callable[[str], Path],
 ) -> None:
     device = loop_device(16)
@@ -88,7 +93,9 @@ def test_a_loop_device_with_a_mounted_filesystem_is_protected_with_the_mount_poi
 
 
 def test_a_disk_whose_partition_is_mounted_is_protected(
-    loop_device: LoopFactory, mount: Callable[[str], Path], tmp_path: Path,
+    loop_device: LoopFactory,
+    mount: Callable[[str], Path],
+    tmp_path: Path,
 ) -> None:
     device = _partitioned(loop_device, tmp_path / "parted.img", 32)
     run("mkfs.ext4", "-q", "-F", f"{device}p1")
@@ -100,8 +107,10 @@ def test_a_disk_whose_partition_is_mounted_is_protected(
 
 
 def test_a_disk_under_another_mounted_loop_device_is_protected(
-    loop_device: LoopFactory, ext4_with_markers: Callable[[str], list[bytes]],
-    mount: Callable[[str], Path], tmp_path: Path,
+    loop_device: LoopFactory,
+    ext4_with_markers: Callable[[str], list[bytes]],
+    mount: Callable[[str], Path],
+    tmp_path: Path,
 ) -> None:
     lower = loop_device(16)
     upper = loop_device(16, backing=Path(lower))
@@ -130,7 +139,8 @@ def test_a_read_only_device_is_protected(loop_device: LoopFactory) -> None:
 
 
 def test_files_missing_paths_and_empty_loop_devices_are_refused(
-    tmp_path: Path, loop_device: LoopFactory,
+    tmp_path: Path,
+    loop_device: LoopFactory,
 ) -> None:
     image = tmp_path / "phone.img"
     image.write_bytes(bytes(4096))
@@ -140,15 +150,23 @@ def test_files_missing_paths_and_empty_loop_devices_are_refused(
     with pytest.raises(DeviceNotFound):
         probe(str(tmp_path / "nothing"))
     loop_device(1)  # makes sure the loop driver is loaded
-    empty = next(f"/dev/loop{n}" for n in range(64)
-                 if Path(f"/sys/block/loop{n}").exists()
-                 and Path(f"/sys/block/loop{n}/size").read_text().strip() == "0")
+    empty = next(
+        f"/dev/loop{n}"
+        for n in range(64)
+        if Path(f"/sys/block/loop{n}").exists()
+        and Path(f"/sys/block/loop{n}/size").read_text().strip() == "0"
+    )
     with pytest.raises(DeviceRefused, match="empty"):
         probe(empty)
 
 
-def _fake_sysfs(root: Path, disks: dict[str, list[str]], holders: dict[str, str],
-                mountinfo: str, swaps: str = "") -> BlockTopology:
+def _fake_sysfs(
+    root: Path,
+    disks: dict[str, list[str]],
+    holders: dict[str, str],
+    mountinfo: str,
+    swaps: str = "",
+) -> BlockTopology:
     """Build /sys/class/block and /proc as the kernel lays them out, for stacks we lack here."""
     minor = 0
     for disk, parts in disks.items():
@@ -183,7 +201,8 @@ def test_disks_under_lvm_raid_or_swap_are_protected_through_their_holders(tmp_pa
     assert sda is not None and sda.startswith("system disk: ")
     assert "mounted at / (through dm-0)" in sda and "active swap (through sda1)" in sda
     assert protection_reason(topo.reasons("sdb")) == (
-        "in use: held by md0 (LVM, dm-crypt, RAID or multipath)")
+        "in use: held by md0 (LVM, dm-crypt, RAID or multipath)"
+    )
     assert protection_reason(topo.reasons("sdc")) is None
 
 
@@ -193,21 +212,36 @@ def test_devices_json_lists_every_field_a_shop_needs(loop_device: LoopFactory) -
     assert result.exit_code == 0, result.output
     listed = {d["path"]: d for d in json.loads(result.output)}
     assert set(listed[device]) >= {
-        "path", "model", "serial", "wwn", "size_bytes", "logical_block_size",
-        "physical_block_size", "transport", "rotational", "removable", "read_only",
-        "protected", "protected_reason",
+        "path",
+        "model",
+        "serial",
+        "wwn",
+        "size_bytes",
+        "logical_block_size",
+        "physical_block_size",
+        "transport",
+        "rotational",
+        "removable",
+        "read_only",
+        "protected",
+        "protected_reason",
     }
 
 
 def test_drive_identity_is_read_from_real_hdparm_output() -> None:
     ssd = parse_hdparm_identify(
-        (FIXTURES / "hdparm-sata-ssd-crucial-mx100-sanitize-crypto-frozen.txt").read_text())
+        (FIXTURES / "hdparm-sata-ssd-crucial-mx100-sanitize-crypto-frozen.txt").read_text()
+    )
     assert (ssd.model, ssd.serial, ssd.wwn, ssd.rotational) == (
-        "Crucial_CT512MX100SSD1", "14330CEF1CD1", "500a07510cef1cd1", False)
+        "Crucial_CT512MX100SSD1",
+        "14330CEF1CD1",
+        "500a07510cef1cd1",
+        False,
+    )
     hdd = parse_hdparm_identify(
-        (FIXTURES / "hdparm-hdd-st1000lm024-enhanced-erase-only.txt").read_text())
-    assert (hdd.model, hdd.firmware, hdd.rotational) == ("ST1000LM024 HN-M101MBB", "2AR10001",
-                                                         True)
+        (FIXTURES / "hdparm-hdd-st1000lm024-enhanced-erase-only.txt").read_text()
+    )
+    assert (hdd.model, hdd.firmware, hdd.rotational) == ("ST1000LM024 HN-M101MBB", "2AR10001", True)
 
 
 def test_smartctl_identity_reads_ata_and_nvme_layouts() -> None:
@@ -217,20 +251,27 @@ def test_smartctl_identity_reads_ata_and_nvme_layouts() -> None:
         "LU WWN Device Id: 5 0014ee 2b7c1a2b3\nRotation Rate:    7200 rpm\n"
     )
     assert (ata.model, ata.serial, ata.wwn, ata.rotational) == (
-        "WDC WD10EZEX-08WN4A0", "WD-WCC6Y1", "50014ee2b7c1a2b3", True)
-    nvme = parse_smartctl_info("Model Number:                       Samsung SSD 970 EVO 1TB\n"
-                               "Serial Number:                      S467NX0M1\n")
+        "WDC WD10EZEX-08WN4A0",
+        "WD-WCC6Y1",
+        "50014ee2b7c1a2b3",
+        True,
+    )
+    nvme = parse_smartctl_info(
+        "Model Number:                       Samsung SSD 970 EVO 1TB\n"
+        "Serial Number:                      S467NX0M1\n"
+    )
     assert (nvme.model, nvme.serial) == ("Samsung SSD 970 EVO 1TB", "S467NX0M1")
 
 
 def test_hidden_areas_are_read_from_hdparm_and_not_applicable_on_loop_devices() -> None:
     # hdparm 9.65 prints " max sectors   = CURRENT/NATIVE, HPA is enabled|disabled".
     assert parse_hdparm_max_sectors(
-        "\n/dev/sdb:\n max sectors   = 1953523055/1953525168, HPA is enabled\n") == (
-        1953523055, 1953525168)
+        "\n/dev/sdb:\n max sectors   = 1953523055/1953525168, HPA is enabled\n"
+    ) == (1953523055, 1953525168)
     assert parse_hdparm_max_sectors("SG_IO: bad/missing sense data") is None
     assert parse_dco_real_max("DCO Revision: 0x0002\n\tReal max sectors: 1953525168\n") == (
-        1953525168)
+        1953525168
+    )
     loop = hidden_areas("/dev/loop0", "loop")
     assert (loop["hpa"], loop["dco"]) == ("not_applicable", "not_applicable")
     assert hidden_areas("/dev/nvme0n1", "nvme")["hpa"] == "not_applicable"

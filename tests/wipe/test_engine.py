@@ -67,8 +67,9 @@ def test_a_zero_pass_reaches_the_last_sector_after_an_unaligned_last_chunk(
     with Target(device) as target:
         write_pass(target, Filler.for_pass(ONE), stop=threading.Event())
         assert target.size == 64 * MIB + 512
-        result = write_pass(target, Filler.for_pass(ZERO), stop=threading.Event(),
-                            chunk_size=4 * MIB)
+        result = write_pass(
+            target, Filler.for_pass(ZERO), stop=threading.Event(), chunk_size=4 * MIB
+        )
     assert result.bytes_written == 64 * MIB + 512 and not result.errors
     run("blockdev", "--flushbufs", device)
     run("cmp", "-n", str(64 * MIB + 512), device, "/dev/zero")
@@ -145,8 +146,14 @@ def test_a_device_turned_read_only_mid_pass_gives_recorded_error_ranges(
     sink = StopAfter(lambda: run("blockdev", "--setro", device))
     try:
         with Target(device) as target:
-            result = write_pass(target, Filler.for_pass(ONE), stop=threading.Event(),
-                                progress=sink, chunk_size=MIB, writers=1)
+            result = write_pass(
+                target,
+                Filler.for_pass(ONE),
+                stop=threading.Event(),
+                progress=sink,
+                chunk_size=MIB,
+                writers=1,
+            )
     finally:
         subprocess.run(["blockdev", "--setrw", device], check=False)
     assert result.bytes_written == MIB  # the first chunk landed, nothing after it
@@ -158,15 +165,17 @@ def test_a_stop_request_ends_the_pass_at_the_next_chunk(loop_device: LoopFactory
     device = loop_device(32)
     stop = threading.Event()
     with Target(device) as target:
-        outcome = erase(target, [RANDOM, ZERO], "full", stop=stop, progress=StopAfter(stop.set),
-                        chunk_size=MIB)
+        outcome = erase(
+            target, [RANDOM, ZERO], "full", stop=stop, progress=StopAfter(stop.set), chunk_size=MIB
+        )
     assert outcome.aborted and len(outcome.passes) == 1
     assert outcome.passes[0].bytes_written <= 3 * MIB  # the chunks already in flight
     assert outcome.verification.result == "skipped"
 
 
 def test_the_engine_refuses_a_mounted_device_whatever_the_caller_decided(
-    loop_device: LoopFactory, ext4_with_markers: Callable[[str], list[bytes]],
+    loop_device: LoopFactory,
+    ext4_with_markers: Callable[[str], list[bytes]],
     mount: Callable[[str], Path],
 ) -> None:
     device = loop_device(16)

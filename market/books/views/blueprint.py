@@ -10,7 +10,6 @@ from market.books import catalogue
 bp = Blueprint("books", __name__)
 
 
-
 def ensure_catalogue(session: Session) -> None:
     """Load the seed once per process, so a fresh install knows the common textbooks."""
     if not current_app.extensions.get("xunhuan.books.seeded"):

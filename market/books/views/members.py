@@ -166,8 +166,6 @@ def new(school_id: int) -> ResponseReturnValue:
     )  # fmt: skip
 
 
-
-
 @bp.get("/schools/<int:school_id>/books/<int:listing_id>")
 @login_required
 def show(school_id: int, listing_id: int) -> ResponseReturnValue:
@@ -188,8 +186,12 @@ def show(school_id: int, listing_id: int) -> ResponseReturnValue:
         giver=session.get(User, listing.owner_id),
         photos=listings.photos_of(session=session, listing_id=listing_id),
         answers=answer_labels(checklist_for(listing.category), listing.condition or {}),
-        why=explain(checklist_for(listing.category), listing.condition or {},
-                    listing.disclosures or {}, listing.grade),
+        why=explain(
+            checklist_for(listing.category),
+            listing.condition or {},
+            listing.disclosures or {},
+            listing.grade,
+        ),
         balance=swap_credits.balance(session=session, school_id=school_id, user_id=me().id or 0),
         action_form=ActionForm(formdata=None),
     )
@@ -287,4 +289,3 @@ def remove_wanted(school_id: int, entry_id: int) -> ResponseReturnValue:
         )
         flash(_("已从清单移除。"), "info")
     return redirect(url_for("books.home", school_id=school_id))
-

@@ -16,7 +16,6 @@ bp = Blueprint("consignment", __name__)
 staff_only = requires_role(Role.SHOP_STAFF)
 
 
-
 def staff_shop(session: Session) -> Organization:
     try:
         return services.shop_of(session=session, user=me())

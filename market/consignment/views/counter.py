@@ -46,7 +46,8 @@ def dashboard() -> ResponseReturnValue:
     session = get_session()
     shop = staff_shop(session)
     return render_template(
-        "consignment/dashboard.html", shop=shop,
+        "consignment/dashboard.html",
+        shop=shop,
         board=payouts.dashboard(session=session, staff=me()),
     )
 
@@ -57,17 +58,21 @@ def profile() -> ResponseReturnValue:
     session = get_session()
     shop = staff_shop(session)
     current = services.profile_of(session=session, org_id=shop.id or 0)
-    form = ProfileForm(data=None if request.method == "POST" else {
-        "opening_hours": current.opening_hours,
-        "description": current.description,
-        "minimum_payout": Decimal(current.minimum_payout_fen) / 100,
-        "default_rate": Decimal(current.default_rate_bp) / 100,
-        "tiers": format_pairs(current.tiers, money_key=True),
-        "category_rates": format_pairs(current.category_rates, money_key=False),
-        "term_days": current.term_days,
-        "steps": format_steps(current.steps),
-        "end_action": current.end_action,
-    })
+    form = ProfileForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "opening_hours": current.opening_hours,
+            "description": current.description,
+            "minimum_payout": Decimal(current.minimum_payout_fen) / 100,
+            "default_rate": Decimal(current.default_rate_bp) / 100,
+            "tiers": format_pairs(current.tiers, money_key=True),
+            "category_rates": format_pairs(current.category_rates, money_key=False),
+            "term_days": current.term_days,
+            "steps": format_steps(current.steps),
+            "end_action": current.end_action,
+        }
+    )
     if form.validate_on_submit():
         try:
             services.save_profile(session=session, user=me(), values=form.values())
@@ -96,36 +101,49 @@ def intake(category: str) -> ResponseReturnValue:
     venue = f"shop:{shop.id}"
     form = build_form(category, [(venue, shop.name)])
     house = services.profile_of(session=session, org_id=shop.id or 0)
-    agreement = AgreementForm(data=None if request.method == "POST" else {
-        "term_days": house.term_days, "steps": format_steps(house.steps),
-        "end_action": house.end_action,
-    })
+    agreement = AgreementForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "term_days": house.term_days,
+            "steps": format_steps(house.steps),
+            "end_action": house.end_action,
+        }
+    )
     if request.method == "POST":
         form.mode.data, form.street.data, form.venue.data = "sell", shop.street or "", venue
     if form.is_submitted() and (form.validate() & agreement.validate()):
         try:
             listing = to_input(form, category)
             taken = services.intake(
-                session=session, staff=me(), store=image_store(),
+                session=session,
+                staff=me(),
+                store=image_store(),
                 data=services.IntakeInput(
-                    title=listing.title, category=category, description=listing.description,
-                    price_fen=listing.price_fen, condition=listing.condition,
+                    title=listing.title,
+                    category=category,
+                    description=listing.description,
+                    price_fen=listing.price_fen,
+                    condition=listing.condition,
                     disclosures=listing.disclosures,
                     certificate_id=request.form.get("certificate_id") or None,
-                    no_data=listing.no_data, no_data_reason=listing.no_data_reason,
+                    no_data=listing.no_data,
+                    no_data_reason=listing.no_data_reason,
                     no_data_note=listing.no_data_note,
                     photos=[f.read() for f in request.files.getlist("photos") if f.filename],
                     **agreement.agreement_fields(),
                 ),
             )
         except (ListingError, ImageRejected) as error:
-            refused(form, error, default="photos", aliases={"split": "consignor_rate"},
-                    also=[agreement])
+            refused(
+                form, error, default="photos", aliases={"split": "consignor_rate"}, also=[agreement]
+            )
         else:
             item = taken.item
             _keep_claim_code(item.id or 0, taken.claim_code)
-            flash(_("已收货：%(code)s。请打印协议由双方签字，并贴上标签。", code=item.code),
-                  "success")
+            flash(
+                _("已收货：%(code)s。请打印协议由双方签字，并贴上标签。", code=item.code), "success"
+            )
             return redirect(url_for("consignment.item", item_id=item.id))
     return render_form(
         "consignment/intake.html", form, also=[agreement],
@@ -153,7 +171,6 @@ def _claim_code_for(item_id: int) -> str | None:
     return None
 
 
-
 def _item(session: Session, item_id: int) -> ConsignmentItem:
     try:
         return services.item_for_staff(session=session, user=me(), item_id=item_id)
@@ -172,9 +189,13 @@ def item(item_id: int) -> ResponseReturnValue:
     shown = lifecycle.on_read(session=session, listing=listing)
     listing = shown.listing if shown else listing
     return render_template(
-        "consignment/item.html", item=row, listing=listing, shown=shown,
+        "consignment/item.html",
+        item=row,
+        listing=listing,
+        shown=shown,
         consignor=session.get(Consignor, row.consignor_id),
-        agreement=services.agreement_of(row), claim_code=_claim_code_for(row.id or 0),
+        agreement=services.agreement_of(row),
+        claim_code=_claim_code_for(row.id or 0),
     )
 
 
@@ -198,8 +219,12 @@ def agreement_pdf(item_id: int) -> ResponseReturnValue:
     consignor = session.get(Consignor, row.consignor_id)
     assert consignor is not None
     body = pdf.agreement_pdf(
-        shop=shop, hours=house.opening_hours, minimum_fen=house.minimum_payout_fen, item=row,
-        listing=services.listing_of(session=session, item=row), consignor=consignor,
+        shop=shop,
+        hours=house.opening_hours,
+        minimum_fen=house.minimum_payout_fen,
+        item=row,
+        listing=services.listing_of(session=session, item=row),
+        consignor=consignor,
         claim_code=_claim_code_for(row.id or 0) if consignor.user_id is None else None,
     )
     return pdf_response(body, f"agreement-{row.code}.pdf")
@@ -249,4 +274,3 @@ def counter() -> ResponseReturnValue:
         assert sold_item is not None
         sold = (sold_item, services.listing_of(session=session, item=sold_item))
     return render_form("consignment/counter.html", form, shop=shop, sale=sale, sold=sold)
-

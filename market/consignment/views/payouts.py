@@ -32,9 +32,13 @@ CLAIM_LIMIT = "10 per hour"
 def consignors() -> ResponseReturnValue:
     session = get_session()
     shop = staff_shop(session)
-    rows = list(session.exec(
-        select(Consignor).where(Consignor.organization_id == shop.id).order_by(col(Consignor.id))
-    ))
+    rows = list(
+        session.exec(
+            select(Consignor)
+            .where(Consignor.organization_id == shop.id)
+            .order_by(col(Consignor.id))
+        )
+    )
     balances = {c.id: payouts.balance_of(session=session, consignor_id=c.id or 0) for c in rows}
     return render_template(
         "consignment/consignors.html", shop=shop, consignors=rows, balances=balances
@@ -43,9 +47,7 @@ def consignors() -> ResponseReturnValue:
 
 def _consignor(session: Session, consignor_id: int) -> Consignor:
     try:
-        return services.consignor_for_staff(
-            session=session, user=me(), consignor_id=consignor_id
-        )
+        return services.consignor_for_staff(session=session, user=me(), consignor_id=consignor_id)
     except NotShopStaff:
         abort(403)
     except ItemNotFound:
@@ -62,8 +64,11 @@ def consignor(consignor_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             paid = payouts.pay_out(
-                session=session, staff=me(), consignor_id=consignor_id,
-                method=form.method.data or "", reference=form.reference.data or "",
+                session=session,
+                staff=me(),
+                consignor_id=consignor_id,
+                method=form.method.data or "",
+                reference=form.reference.data or "",
             )
         except ConsignmentError as error:
             refused(form, error, default="method")
@@ -71,7 +76,9 @@ def consignor(consignor_id: int) -> ResponseReturnValue:
             flash(_("已结算 ¥%(amount)s。", amount=format_fen(paid.amount_fen)), "success")
             return redirect(url_for("consignment.consignor", consignor_id=consignor_id))
     return render_form(
-        "consignment/consignor.html", form, shop=shop,
+        "consignment/consignor.html",
+        form,
+        shop=shop,
         statement=payouts.statement(session=session, consignor=row),
     )
 
@@ -88,8 +95,10 @@ def _statement_pdf(session: Session, row: Consignor) -> Response:
     assert shop is not None
     house = services.profile_of(session=session, org_id=shop.id or 0)
     body = pdf.statement_pdf(
-        shop=shop, hours=house.opening_hours,
-        data=payouts.statement(session=session, consignor=row), printed=utcnow(),
+        shop=shop,
+        hours=house.opening_hours,
+        data=payouts.statement(session=session, consignor=row),
+        printed=utcnow(),
     )
     return pdf_response(body, f"statement-{row.id}.pdf")
 
@@ -100,8 +109,10 @@ def reissue_claim_code(consignor_id: int) -> ResponseReturnValue:
     session = get_session()
     _consignor(session, consignor_id)
     code = services.reissue_claim_code(session=session, staff=me(), consignor_id=consignor_id)
-    flash(_("新的认领码：%(code)s。只显示这一次，请告诉寄卖人；之前的认领码已失效。", code=code),
-          "success")
+    flash(
+        _("新的认领码：%(code)s。只显示这一次，请告诉寄卖人；之前的认领码已失效。", code=code),
+        "success",
+    )
     return redirect(url_for("consignment.consignor", consignor_id=consignor_id))
 
 
@@ -111,8 +122,13 @@ def unlink(consignor_id: int) -> ResponseReturnValue:
     session = get_session()
     _consignor(session, consignor_id)
     code = services.unlink_consignor(session=session, staff=me(), consignor_id=consignor_id)
-    flash(_("已解除与账号的关联。新的认领码：%(code)s，只显示这一次，请只交给寄卖人本人。",
-            code=code), "success")
+    flash(
+        _(
+            "已解除与账号的关联。新的认领码：%(code)s，只显示这一次，请只交给寄卖人本人。",
+            code=code,
+        ),
+        "success",
+    )
     return redirect(url_for("consignment.consignor", consignor_id=consignor_id))
 
 
@@ -131,8 +147,9 @@ def mine() -> ResponseReturnValue:
     form = ClaimForm()
     if form.validate_on_submit():
         try:
-            claimed = services.claim_with_code(session=session, user=me(),
-                                               code=form.code.data or "")
+            claimed = services.claim_with_code(
+                session=session, user=me(), code=form.code.data or ""
+            )
         except ConsignmentError as error:
             refused(form, error, default="code")
         else:
@@ -141,8 +158,10 @@ def mine() -> ResponseReturnValue:
             return redirect(url_for("consignment.mine"))
     rows = services.consignors_of_user(session=session, user_id=me().id or 0)
     statements = [
-        (session.get(Organization, row.organization_id),
-         payouts.statement(session=session, consignor=row))
+        (
+            session.get(Organization, row.organization_id),
+            payouts.statement(session=session, consignor=row),
+        )
         for row in rows
     ]
     return render_form("consignment/mine.html", form, statements=statements)
@@ -175,4 +194,3 @@ def shop_profile(org: Organization) -> dict[str, Any] | None:
 def _setup(state: Any) -> None:
     app: Flask = state.app
     app.add_template_global(shop_profile, "shop_profile")
-
