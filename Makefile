@@ -17,12 +17,14 @@ run: $(BIN)/.installed $(MO)
 	@echo "Xunhuan is serving on http://127.0.0.1:$(PORT)"
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - 'market:create_app()'
 
+# One pytest worker per core (pytest-xdist): each has its own databases, PostgreSQL cluster,
+# loop devices and browser, so the suite's wall time shrinks with the machine's cores.
 test: $(BIN)/.installed-dev $(MO) system-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 # The edit loop: SQLite only, no browser (CI runs everything through `make test`).
 test-fast: $(BIN)/.installed-dev $(MO)
-	$(BIN)/pytest -m "not browser and not postgres" -q
+	$(BIN)/pytest -n auto -m "not browser and not postgres" -q
 
 install: $(BIN)/.installed
 install-dev: $(BIN)/.installed-dev
