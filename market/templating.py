@@ -15,7 +15,7 @@ from market.accounts.models import Role
 from market.db import get_session
 from market.listings.catalog import Grade, Mode, category_label
 from market.money import format_fen
-from market.notifications.views import unread_count as unread_notifications
+from market.notifications import unread_count as unread_notifications
 from market.orgs.models import OrgKind
 from market.privacy import mask_mobile, mask_name, shown, shown_serial
 from market.streets import STREETS

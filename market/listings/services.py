@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from market.accounts.models import User
 from market.db import utcnow
@@ -449,6 +450,16 @@ def latest_active(*, session: Session, limit: int = 24) -> list[Listing]:
         .limit(limit)
     )
     return list(session.exec(query))
+
+
+def live_at_venue(venue: str) -> SelectOfScalar[Listing]:
+    """The active listings offered at a venue (a shop, a market, a book corner), the newest
+    first: a statement, for a list shown a page at a time."""
+    return (
+        select(Listing)
+        .where(Listing.venue == venue, Listing.status == Status.ACTIVE.value)
+        .order_by(col(Listing.published_at).desc(), col(Listing.id).desc())
+    )
 
 
 def listings_of(*, session: Session, owner_id: int, statuses: tuple[str, ...]) -> list[Listing]:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, func, select, update
+from sqlmodel.sql.expression import SelectOfScalar
 
+from market.db import utcnow
 from market.notifications.models import Notification
 
 MAX_LINK = 300
@@ -42,4 +44,31 @@ def notify(
     return row
 
 
-__all__ = ["N_", "Notification", "notify"]
+def newest_first(user_id: int) -> SelectOfScalar[Notification]:
+    """A user's notifications, the newest first: a statement, for a list shown a page at a time."""
+    return (
+        select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+    )
+
+
+def unread_count(*, session: Session, user_id: int) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, col(Notification.read_at).is_(None))
+    ).one()
+
+
+def mark_all_read(*, session: Session, user_id: int) -> None:
+    """Mark every unread notification of the user read, and commit."""
+    session.exec(
+        update(Notification)
+        .where(col(Notification.user_id) == user_id, col(Notification.read_at).is_(None))
+        .values(read_at=utcnow())
+    )
+    session.commit()
+
+
+__all__ = ["N_", "Notification", "mark_all_read", "newest_first", "notify", "unread_count"]

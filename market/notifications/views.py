@@ -1,4 +1,5 @@
-"""The reader's notifications, newest first; reading them is a separate, explicit POST."""
+"""The reader's notifications, newest first, a page at a time; reading them is a separate,
+explicit POST."""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
-from flask_login import current_user
-from sqlmodel import Session, col, func, select, update
 
-from market.db import get_session, utcnow
+from market import notifications
+from market.db import get_session
 from market.notifications.models import Notification
 from market.security import login_required
+from market.web import me, paginate
 
 bp = Blueprint("notifications", __name__)
-PAGE = 100
+PER_PAGE = 30
 
 
 def render(row: Notification) -> str:
@@ -27,38 +28,21 @@ def render(row: Notification) -> str:
         return row.message % row.params if row.params else row.message
 
 
-def unread_count(*, session: Session, user_id: int) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user_id, col(Notification.read_at).is_(None))
-    ).one()
-
-
 @bp.get("/notifications")
 @login_required
 def index() -> ResponseReturnValue:
-    rows = get_session().exec(
-        select(Notification)
-        .where(Notification.user_id == current_user.id)
-        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
-        .limit(PAGE)
-    )
+    user_id = me().id or 0
+    page = paginate(notifications.newest_first(user_id), per_page=PER_PAGE)
     items: list[dict[str, Any]] = [
         {"text": render(r), "link": r.link, "at": r.created_at, "unread": r.read_at is None}
-        for r in rows
+        for r in page.items
     ]
-    return render_template("notifications/index.html", items=items)
+    unread = notifications.unread_count(session=get_session(), user_id=user_id)
+    return render_template("notifications/index.html", items=items, page=page, unread=unread)
 
 
 @bp.post("/notifications/read")
 @login_required
 def mark_read() -> ResponseReturnValue:
-    session = get_session()
-    session.exec(
-        update(Notification)
-        .where(col(Notification.user_id) == current_user.id, col(Notification.read_at).is_(None))
-        .values(read_at=utcnow())
-    )
-    session.commit()
+    notifications.mark_all_read(session=get_session(), user_id=me().id or 0)
     return redirect(url_for("notifications.index"))

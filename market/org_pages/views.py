@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from flask.typing import ResponseReturnValue
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from market.credit.services import org_grade
 from market.db import get_session
 from market.listings import services as listings
-from market.listings.catalog import Status
-from market.listings.models import Listing
 from market.listings.venues import PREFIX_OF_KIND
 from market.orgs.models import Organization, OrgKind
 from market.trades.services import completed_at_venue
+from market.web import paginate
 
 bp = Blueprint("orgs", __name__)
 PUBLIC_KINDS = {*PREFIX_OF_KIND, OrgKind.PARTNER_PLATFORM}
-PAGE_LISTINGS = 24
+PER_PAGE = 24
 
 
 @bp.get("/orgs/<int:org_id>")
@@ -28,21 +27,14 @@ def page(org_id: int) -> ResponseReturnValue:
         abort(404)
     prefix = PREFIX_OF_KIND.get(org.kind_enum)
     venue = f"{prefix}:{org.id}" if prefix else None
-    rows: list[Listing] = []
-    if venue:
-        rows = list(
-            session.exec(
-                select(Listing)
-                .where(Listing.venue == venue, Listing.status == Status.ACTIVE.value)
-                .order_by(col(Listing.published_at).desc())
-                .limit(PAGE_LISTINGS)
-            )
-        )
+    shown = paginate(listings.live_at_venue(venue), per_page=PER_PAGE) if venue else None
+    rows = shown.items if shown else []
     return render_template(
         "orgs/page.html",
         org=org,
         credit=org_grade(session=session, org=org),
         trades_count=completed_at_venue(session=session, venue=venue) if venue else 0,
         listings=rows,
+        page=shown,
         covers=listings.cover_photos(session=session, listing_ids=[r.id for r in rows if r.id]),
     )

@@ -17,10 +17,11 @@ from market.accounts.models import Role, User
 from market.admin.forms import OrganizationForm
 from market.listings.errors import ListingError
 from market.listings.models import Listing
+from market.notifications import N_, notify, unread_count
 from market.trades.models import Report
 from market.web import attach, get_or_404, paginate, render_form
 from tests.builders import make_listing, make_user
-from tests.support.auth import LoginAs
+from tests.support.auth import LoginAs, csrf_token
 
 
 class _Form(FlaskForm):
@@ -146,3 +147,38 @@ def test_the_regulators_report_queue_comes_twenty_at_a_time(
     assert 'data-testid="pager"' in first and "共 21 条" in first
     second = client.get("/regulator/reports?page=2").get_data(as_text=True)
     assert "举报第20条" in second and "举报第00条" not in second
+
+
+def test_notifications_come_thirty_at_a_time_and_all_can_be_marked_read(
+    app: Flask, client: FlaskClient, session: Session, login_as: LoginAs
+) -> None:
+    reader = make_user(session)
+    for n in range(31):
+        notify(session, user_id=reader.id or 0, message=N_("第%(n)d条通知"), params={"n": n})
+    session.commit()
+    login_as(reader)
+    first = client.get("/notifications").get_data(as_text=True)
+    assert "第30条通知" in first and "第1条通知" in first and "第0条通知" not in first
+    assert "共 31 条" in first and 'rel="next"' in first
+    second = client.get("/notifications?page=2").get_data(as_text=True)
+    assert "第0条通知" in second and "第30条通知" not in second
+    token = csrf_token(client, "/notifications")
+    assert client.post("/notifications/read", data={"csrf_token": token}).status_code == 302
+    assert unread_count(session=session, user_id=reader.id or 0) == 0
+    session.commit()  # end the read, so the next request may write
+    assert "全部标为已读" not in client.get("/notifications?page=2").get_data(as_text=True)
+
+
+def test_an_organizations_page_shows_its_listings_a_page_at_a_time(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    staff = make_user(session, role=Role.SHOP_STAFF)
+    shop_id = staff.organization_id
+    for n in range(25):
+        make_listing(session, staff, venue=f"shop:{shop_id}", title=f"寄卖品{n:02d}")
+    make_listing(session, staff, venue=f"shop:{shop_id}", title="已下架品", status="withdrawn")
+    first = client.get(f"/orgs/{shop_id}").get_data(as_text=True)
+    assert "寄卖品24" in first and "寄卖品01" in first and "寄卖品00" not in first
+    assert "共 25 条" in first and "已下架品" not in first
+    second = client.get(f"/orgs/{shop_id}?page=2").get_data(as_text=True)
+    assert "寄卖品00" in second and "寄卖品24" not in second
