@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, g, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -58,7 +58,12 @@ def _private(response: Response) -> bool:
         return True
     if request.endpoint == "static":
         return False
-    return bool(current_user and current_user.is_authenticated)
+    # Only what the request already knows: loading the user here would query the database
+    # after the view, perhaps in a session an error left unusable.
+    user = g.get("_login_user")
+    if user is not None:
+        return bool(user.is_authenticated)
+    return "_user_id" in session
 
 
 def requires_role(
