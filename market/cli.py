@@ -48,7 +48,10 @@ def init_db_command() -> None:
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
 def seed_demo_command(if_empty: bool) -> None:
-    """Load the deterministic demo data and print the demo accounts."""
+    """Load the deterministic demo data and print the demo accounts (never in production)."""
+    if current_app.config.get("XUNHUAN_ENV") == "production":
+        # The demo accounts' passwords are printed and in the repository: anyone could log in.
+        raise click.ClickException("seed-demo is refused in production (XUNHUAN_ENV=production)")
     with unit_of_work() as session:
         if if_empty and session.exec(select(func.count()).select_from(User)).one():
             click.echo("database has accounts; demo data not loaded")

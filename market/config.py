@@ -35,6 +35,8 @@ class Settings:
     database_url: str = ""
     login_rate_limit: str = "10 per minute"
     ratelimit_storage_uri: str = "memory://"
+    # Set when a TLS-terminating proxy in front sets X-Forwarded-Proto (and -For): how many.
+    trusted_proxies: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -52,8 +54,23 @@ class Settings:
             database_url=environ.get("DATABASE_URL", ""),
             login_rate_limit=environ.get("XUNHUAN_LOGIN_RATE_LIMIT", cls.login_rate_limit),
             ratelimit_storage_uri=environ.get("RATELIMIT_STORAGE_URI", cls.ratelimit_storage_uri),
+            trusted_proxies=_count(environ.get("XUNHUAN_TRUSTED_PROXIES", "0")),
             extra={name: environ[name] for name in PASSED_THROUGH if environ.get(name)},
         )
+
+
+MIN_SECRET_LENGTH = 32  # characters; token_hex(16) is the shortest random key that passes
+_KNOWN_WEAK = {DEFAULT_SECRET, "secret", "changeme", "change-me", "dev", "development", "testing"}
+
+
+def weak_secret(key: str) -> bool:
+    """True for a missing, short, known or single-character-repeated key: signing session
+    cookies and one-time codes with one of these lets anyone forge them."""
+    return (
+        len(key) < MIN_SECRET_LENGTH
+        or key.lower() in _KNOWN_WEAK
+        or len(set(key)) < 8  # "aaaa…", "abababab…"
+    )
 
 
 def resolve_secret_key(settings: Settings) -> str:
@@ -63,10 +80,15 @@ def resolve_secret_key(settings: Settings) -> str:
     and no key ever sits in the repository.
     """
     key = settings.secret_key
+    if settings.env == "production":
+        if weak_secret(key):
+            raise ConfigError(
+                f"SECRET_KEY must be a random value of at least {MIN_SECRET_LENGTH} characters"
+                " in production (python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        return key
     if key and key != DEFAULT_SECRET:
         return key
-    if settings.env == "production":
-        raise ConfigError("SECRET_KEY must be set to a long random value in production")
     if settings.env == "testing":
         return key or DEFAULT_SECRET
     key_file = settings.data_dir / "secret_key"
@@ -78,6 +100,12 @@ def resolve_secret_key(settings: Settings) -> str:
     with os.fdopen(fd, "w") as f:
         f.write(key)
     return key
+
+
+def _count(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or int(value) > 5:
+        raise ConfigError(f"XUNHUAN_TRUSTED_PROXIES must be a number from 0 to 5, not {value!r}")
+    return int(value)
 
 
 def flask_config(settings: Settings) -> dict[str, Any]:
@@ -104,5 +132,6 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": settings.login_rate_limit,
         "RATELIMIT_STORAGE_URI": settings.ratelimit_storage_uri,
         "RATELIMIT_HEADERS_ENABLED": True,
+        "TRUSTED_PROXIES": settings.trusted_proxies,
         **settings.extra,
     }

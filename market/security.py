@@ -6,8 +6,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import Flask, Response, abort
+from flask import Flask, Response, abort, g, request, session
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from market.extensions import login_manager
 from market.roles import Role
@@ -32,6 +33,9 @@ CSP = "; ".join(
 )
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def set_security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -39,7 +43,27 @@ def set_security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "geolocation=(), microphone=()")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:  # over plain HTTP the header is ignored (RFC 6797 §8.1), so say it on TLS
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if _private(response):
+        # A shared cache or the browser's back button must not show one person's page
+        # (a consignor statement with names and balances) to the next person at the desk.
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers.pop("Expires", None)
     return response
+
+
+def _private(response: Response) -> bool:
+    if response.mimetype == "application/pdf":
+        return True
+    if request.endpoint == "static":
+        return False
+    # Only what the request already knows: loading the user here would query the database
+    # after the view, perhaps in a session an error left unusable.
+    user = g.get("_login_user")
+    if user is not None:
+        return bool(user.is_authenticated)
+    return "_user_id" in session
 
 
 def requires_role(
@@ -72,4 +96,11 @@ login_required = requires_role()
 
 
 def init_app(app: Flask) -> None:
+    """Add the headers to every response; behind XUNHUAN_TRUSTED_PROXIES proxies, believe
+    their X-Forwarded-Proto/-For so `request.is_secure` and the client address are true."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     app.after_request(set_security_headers)

@@ -40,3 +40,7 @@ class TooManyRequests(AccountError):
     """A code was asked for too soon or too often."""
 
     status = 429
+
+
+class AccountLocked(InvalidCredentials):
+    """Too many failed logins for this identifier; it opens again after a while or a reset."""

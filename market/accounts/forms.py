@@ -8,7 +8,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from market.accounts.identifiers import has_foreign_digits, parse_identifier
-from market.accounts.services import MIN_PASSWORD_LENGTH
+from market.accounts.password_policy import MIN_PASSWORD_LENGTH
 from market.streets import street_choices
 
 
@@ -130,3 +130,32 @@ class ProfileForm(FlaskForm):
         ],
     )
     home_street = _street_field()
+
+
+class ResetRequestForm(FlaskForm):
+    identifier = StringField(
+        _l("手机号或邮箱"),
+        validators=[DataRequired(message=_l("请填写手机号或邮箱。")), _valid_identifier],
+        render_kw={"autocomplete": "username", "inputmode": "email"},
+    )
+
+
+class ResetForm(FlaskForm):
+    code = StringField(
+        _l("验证码"),
+        validators=[DataRequired(message=_l("请输入6位数字验证码。"))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 6},
+    )
+    password = PasswordField(
+        _l("新密码"),
+        validators=[
+            DataRequired(message=_l("请设置新密码。")),
+            Length(min=MIN_PASSWORD_LENGTH, max=128, message=_l("密码长度需为8到128个字符。")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("再次输入新密码"),
+        validators=[EqualTo("password", message=_l("两次输入的密码不一致。"))],
+        render_kw={"autocomplete": "new-password"},
+    )

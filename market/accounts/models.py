@@ -12,6 +12,8 @@ from market.roles import ROLE_LABELS, Role
 __all__ = [  # Role and its labels live in market.roles, below the access checks
     "ROLE_LABELS",
     "ROLE_ORG_KINDS",
+    "LoginThrottle",
+    "PasswordReset",
     "PendingRegistration",
     "Role",
     "User",
@@ -116,4 +118,32 @@ class PendingRegistration(SQLModel, table=True):
     attempts: int = Field(default=0)
     sends: int = Field(default=1)
     last_sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins for one identifier, shared by every worker; known or not, so a lockout
+    says nothing about whether an account exists. `key` is an HMAC of the identifier: the
+    table holds no number somebody merely typed."""
+
+    __tablename__ = "login_throttles"
+
+    key: str = Field(primary_key=True, max_length=64)
+    failures: int = Field(default=0)
+    last_failure_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A password reset waiting for the code sent to the account's number. One is kept for an
+    unknown identifier too (with no user and no code sent), so the pages read the same."""
+
+    __tablename__ = "password_resets"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, index=True)
+    user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    code_hash: str = Field(max_length=64)
+    code_expires_at: datetime = Field(sa_type=UTCDateTime)
+    attempts: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -28,9 +28,11 @@ from market.accounts.errors import (
 )
 from market.accounts.identifiers import to_ascii_digits
 from market.accounts.models import PendingRegistration, User
+from market.accounts.names import check_display_name
 from market.accounts.passwords import hash_password
 from market.accounts.sms import SmsSender
 from market.db import utcnow
+from market.notifications import N_, notify
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -44,15 +46,29 @@ def _code_hash(key: str, identifier: str, code: str) -> str:
     return hmac.new(key.encode(), f"{identifier}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def _send(pending: PendingRegistration, *, key: str, sender: SmsSender) -> None:
+# Sent instead of a code when the identifier already has an account: the visitor sees the
+# same "code sent" page either way, and only the owner learns the number is registered.
+TAKEN_SMS = (
+    "【循环】有人正在用您的手机号注册循环账号。您已经注册过，可以直接登录；"
+    "忘记密码可在登录页选择“忘记密码”用短信验证码重置。如非本人操作请忽略。"
+)
+TAKEN_NOTICE = N_(
+    "有人尝试用您的手机号或邮箱注册新账号，您的账号不受影响。忘记密码可以用短信验证码重置。"
+)
+
+
+def _send(pending: PendingRegistration, *, key: str, sender: SmsSender, owner: User | None) -> None:
     code = f"{secrets.randbelow(10**6):06d}"
     now = utcnow()
+    # For a taken identifier the code is never sent, so no code entered can match.
     pending.code_hash = _code_hash(key, pending.identifier, code)
     pending.code_expires_at = now + CODE_TTL
     pending.attempts = 0
     pending.last_sent_at = now
     # Chinese on purpose: the text goes to a Chinese phone, whatever the page's language.
     text = f"【循环】您的注册验证码是 {code}，10分钟内有效。如非本人操作请忽略。"
+    if owner is not None:
+        text = TAKEN_SMS
     try:
         sender.send(to=pending.identifier, text=text)
     except Exception as exc:  # a gateway failure must not leave a code nobody received
@@ -73,8 +89,13 @@ def start_registration(
     """Check the details, keep them with a code, and send the code."""
     if not consent:
         raise AccountError(_("请阅读并同意《隐私政策》后再注册。"), field="consent")
+    display_name = check_display_name(session=session, name=display_name)
     kind, value = services.check_new_account(
-        session=session, identifier=identifier, password=password, home_street=home_street
+        session=session,
+        identifier=identifier,
+        password=password,
+        home_street=home_street,
+        refuse_taken=False,
     )
     if sender is None:
         raise RegistrationUnavailable(_("短信验证码服务尚未开通，暂时无法注册，请稍后再试。"))
@@ -106,10 +127,17 @@ def start_registration(
         code_expires_at=now,
         created_at=now,
     )
-    _send(pending, key=key, sender=sender)
+    owner = _owner(session, pending)
+    _send(pending, key=key, sender=sender, owner=owner)
+    if owner is not None:
+        notify(session, user_id=owner.id or 0, message=TAKEN_NOTICE, link="/account/reset")
     session.add(pending)
     session.commit()
     return pending
+
+
+def _owner(session: Session, pending: PendingRegistration) -> User | None:
+    return services.find_by_identifier(session=session, identifier=pending.identifier)
 
 
 def resend_code(
@@ -125,7 +153,7 @@ def resend_code(
         raise TooManyRequests(
             _("请在 %(n)d 秒后再重新获取验证码。", n=int(wait.total_seconds()) + 1)
         )
-    _send(pending, key=key, sender=sender)
+    _send(pending, key=key, sender=sender, owner=_owner(session, pending))
     pending.sends += 1
     session.add(pending)
     session.commit()

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market.accounts import registration, services, web_sessions
+from market.accounts import reset_views as _reset_routes  # noqa: F401  (its routes join `bp`)
 from market.accounts import settings_views as _settings_routes  # noqa: F401  (its routes join `bp`)
 from market.accounts.blueprint import bp
 from market.accounts.consent import PRIVACY_NOTICE_VERSION, needs_consent
@@ -39,6 +40,8 @@ CONSENT_FREE = {
     "accounts.consent",
     "accounts.logout",
     "accounts.privacy",
+    "accounts.reset_request",
+    "accounts.reset_finish",
     "mydata.my_data",
     "mydata.data_download",
     "mydata.delete_account",
@@ -154,6 +157,8 @@ def login() -> ResponseReturnValue:
                 session=get_session(),
                 identifier=form.identifier.data or "",
                 password=form.password.data or "",
+                secret=current_app.config["SECRET_KEY"],
+                sender=current_sender(),
             )
         except AccountError as error:
             attach(form, error)

@@ -86,10 +86,24 @@ def save_profile(*, session: Session, user: User, values: dict[str, Any]) -> Sho
     for name, value in values.items():
         setattr(profile, name, value)
     _house_policy(profile)  # refuses bad rates or tiers before anything is saved
-    terms.MarkdownSchedule(steps=steps_of(profile.steps))
+    schedule = terms.MarkdownSchedule(steps=steps_of(profile.steps))
+    if schedule.steps[-1].day >= terms.TERM_MAX_DAYS:
+        # A step past every possible term would save and then refuse each intake.
+        raise ConsignmentError(
+            _l("降价天数须在第 0 到 %(n)d 天之间。", n=terms.TERM_MAX_DAYS - 1), field="steps"
+        )
     if not 0 < profile.term_days <= terms.TERM_MAX_DAYS:
         raise ConsignmentError(
             _l("寄卖期须为 1 到 %(n)d 天。", n=terms.TERM_MAX_DAYS), field="term_days"
+        )
+    last = profile.steps[-1][0] if profile.steps else 0
+    if profile.term_days <= last:
+        raise ConsignmentError(
+            _l("寄卖期须长于最后一次降价的天数（第 %(day)d 天）。", day=last), field="term_days"
+        )
+    if not 0 <= profile.minimum_payout_fen <= terms.PRICE_MAX_FEN:
+        raise ConsignmentError(
+            _l("最低结算金额须在 0 到 1,000,000 元之间。"), field="minimum_payout_fen"
         )
     if profile.end_action not in {a.value for a in terms.EndAction}:
         raise ConsignmentError(_l("请选择到期后的处理方式。"), field="end_action")

@@ -103,6 +103,8 @@ class SplitPolicy:
         if bounds and bounds[-1] is None:
             bounds.pop()
         finite = [b for b in bounds if b is not None]
+        if any(b > PRICE_MAX_FEN for b in finite):
+            raise ConsignmentError(_l("价格档位的上限不能超过 1,000,000 元。"), field="split")
         if len(finite) != len(bounds) or any(b <= a for a, b in pairwise([0, *finite])):
             raise ConsignmentError(
                 _l("价格档位的上限须大于 0 并逐档递增，只有最后一档可以不设上限。"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,9 @@ def test_production_refuses_a_missing_or_default_secret_key(tmp_path: Path) -> N
 
 
 def test_production_cookies_are_secure(tmp_path: Path) -> None:
-    config = flask_config(Settings(env="production", data_dir=tmp_path, secret_key="x" * 64))
+    config = flask_config(
+        Settings(env="production", data_dir=tmp_path, secret_key=secrets.token_hex(32))
+    )
     assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]
     assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
 

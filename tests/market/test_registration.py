@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -291,3 +293,47 @@ def test_a_person_who_agreed_to_an_older_notice_is_asked_again_at_login(
         again = session.get(User, user.id)
         assert again is not None and again.consent_version == PRIVACY_NOTICE_VERSION
     auth.logout()
+
+
+def test_registering_a_taken_number_looks_the_same_and_tells_only_the_owner(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    from market.notifications.models import Notification
+
+    with app_session(app) as session:
+        owner = make_user(session)
+        number = owner.mobile or ""
+    caplog.set_level(logging.INFO, logger="market.accounts.sms")
+    taken = AuthActions(app.test_client()).register(identifier=number, verify=False)
+    free = AuthActions(app.test_client()).register(identifier="13700009999", verify=False)
+    assert (taken.status_code, taken.headers["Location"]) == (302, "/account/verify")
+    assert (free.status_code, free.headers["Location"]) == (302, "/account/verify")
+    texts = {r.args[0]: r.args[1] for r in caplog.records if isinstance(r.args, tuple)}
+    assert "已经注册过" in texts[number] and not re.search(r"[0-9]{6}", texts[number])
+    assert re.search(r"[0-9]{6}", texts["13700009999"])
+    with app_session(app) as session:
+        notes = session.exec(select(Notification).where(Notification.user_id == owner.id)).all()
+        assert [n.link for n in notes] == ["/account/reset"]
+        assert len(session.exec(select(User)).all()) == 1
+
+
+def test_resending_to_a_taken_number_sends_the_notice_again_not_a_code(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    with app_session(app) as session:
+        number = make_user(session).mobile or ""
+    visitor = AuthActions(app.test_client())
+    visitor.register(identifier=number, verify=False)
+    with app_session(app) as session:
+        pending = session.exec(select(PendingRegistration)).one()
+        pending.last_sent_at = utcnow() - timedelta(minutes=2)
+        session.add(pending)
+        session.commit()
+    caplog.set_level(logging.INFO, logger="market.accounts.sms")
+    caplog.clear()
+    token = csrf_token(visitor.client, "/account/verify")
+    assert (
+        visitor.client.post("/account/verify/resend", data={"csrf_token": token}).status_code == 302
+    )
+    (text,) = [r.args[1] for r in caplog.records if isinstance(r.args, tuple)]
+    assert "已经注册过" in text and not re.search(r"[0-9]{6}", str(text))
