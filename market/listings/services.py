@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from market.accounts.models import User
 from market.db import utcnow
-from market.images.processing import save_photo
+from market.images.processing import Photo, save_photo
 from market.images.store import ImageStore
 from market.listings import devices, venues
 from market.listings.assessment import LOCK_KEY, assess, parse_whole, publish_blocker
@@ -182,7 +183,7 @@ def _apply(listing: Listing, data: ListingInput, grade: str) -> None:
 
 
 def _add_photos(
-    *, session: Session, listing: Listing, uploads: list[bytes], store: ImageStore
+    *, session: Session, listing: Listing, uploads: Sequence[Photo], store: ImageStore
 ) -> None:
     existing = photo_count(session=session, listing_id=listing.id or 0)
     if existing + len(uploads) > MAX_PHOTOS:
@@ -216,7 +217,7 @@ def add_listing(
     session: Session,
     owner: User,
     data: ListingInput,
-    photos: list[bytes],
+    photos: Sequence[Photo],
     store: ImageStore,
     publish: bool,
     certificate_id: str | None = None,
@@ -251,7 +252,7 @@ def create_listing(
     session: Session,
     owner: User,
     data: ListingInput,
-    photos: list[bytes],
+    photos: Sequence[Photo],
     store: ImageStore,
     publish: bool,
     certificate_id: str | None = None,
@@ -279,7 +280,7 @@ def update_listing(
     listing_id: int,
     user: User,
     data: ListingInput,
-    photos: list[bytes],
+    photos: Sequence[Photo],
     remove_photo_ids: list[int],
     store: ImageStore,
     publish: bool,

@@ -14,6 +14,7 @@ from market import privacy
 from market.accounts.models import User
 from market.db import get_session
 from market.images.errors import ImageRejected
+from market.images.processing import Photo, store_uploads
 from market.listings import devices, services, venues
 from market.listings.assessment import assess, client_rules, explain, read_facts
 from market.listings.catalog import CATEGORY_TREE, Status, category_keys
@@ -33,8 +34,10 @@ from market.web import abandon, get_or_404, image_store, me, refused, render_for
 bp = Blueprint("listings", __name__)
 
 
-def _uploads() -> list[bytes]:
-    return [f.read() for f in request.files.getlist("photos") if f and f.filename]
+def _uploads() -> list[Photo]:
+    """The photos sent, decoded and stored now, before the listing's transaction writes."""
+    raw = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+    return store_uploads(image_store(), raw, at_most=services.MAX_PHOTOS)
 
 
 @bp.app_template_global()
@@ -75,7 +78,7 @@ def create(category: str) -> ResponseReturnValue:
     if request.method == "GET" and current_user.home_street:
         form.street.data = current_user.home_street
     if not _preview() and form.validate_on_submit():
-        uploads = _uploads()
+        uploads: list[Photo] = []
 
         def save(publish: bool) -> Listing:
             return services.create_listing(
@@ -89,6 +92,7 @@ def create(category: str) -> ResponseReturnValue:
             )
 
         try:
+            uploads = _uploads()
             listing = save(request.form.get("action") != "draft")
         except devices.GateRefused:
             # Keep what the seller chose, photos too: a draft, whose form says what to do.
@@ -121,7 +125,7 @@ def edit(listing_id: int) -> ResponseReturnValue:
     gate: object = None
     if not _preview() and form.validate_on_submit():
         was_draft = listing.status == Status.DRAFT
-        uploads = _uploads()
+        uploads: list[Photo] = []
 
         def save(publish: bool) -> Listing:
             return services.update_listing(
@@ -139,6 +143,7 @@ def edit(listing_id: int) -> ResponseReturnValue:
             )
 
         try:
+            uploads = _uploads()
             listing = save(request.form.get("action") == "publish")
         except devices.GateRefused as error:
             abandon()

@@ -27,6 +27,7 @@ from market.books.views.blueprint import bp, ensure_catalogue
 from market.db import get_session
 from market.extensions import limiter
 from market.images.errors import ImageRejected
+from market.images.processing import Photo, store_uploads
 from market.listings import services as listings
 from market.listings.assessment import explain
 from market.listings.catalog import Status
@@ -107,10 +108,11 @@ def home(school_id: int) -> ResponseReturnValue:
     )
 
 
-def _photo(form: BookListForm) -> list[bytes]:
+def _photo(form: BookListForm) -> list[Photo]:
+    """The photo sent, decoded and stored now, before the listing's transaction writes."""
     upload = form.photo.data
     data = upload.read() if upload and getattr(upload, "filename", "") else b""
-    return [data] if data else []
+    return store_uploads(image_store(), [data] if data else [], at_most=1)
 
 
 @bp.route("/schools/<int:school_id>/books/new", methods=["GET", "POST"])
