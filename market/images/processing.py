@@ -18,7 +18,7 @@ import functools
 import io
 import struct
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageOps
@@ -92,7 +92,7 @@ def save_photo(store: ImageStore, data: Photo) -> str:
     return photo.key
 
 
-def store_uploads(store: ImageStore, uploads: list[bytes], *, at_most: int) -> list[Photo]:
+def store_uploads(store: ImageStore, uploads: Sequence[Photo], *, at_most: int) -> list[Photo]:
     """Decode and store uploads before the caller opens its transaction (seconds of work for big
     photos must hold no database lock). More than `at_most` are passed on as bytes undecoded,
     so the service refuses the count without the work; `ImageRejected` says why one is bad."""

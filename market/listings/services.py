@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from market.accounts.models import User
 from market.db import utcnow
-from market.images.processing import Photo, save_photo
+from market.images.processing import Photo, save_photo, store_uploads
 from market.images.store import ImageStore
 from market.listings import devices, venues
 from market.listings.assessment import LOCK_KEY, assess, parse_whole, publish_blocker
@@ -236,6 +236,9 @@ def add_listing(
         street=clean.street,
     )
     _apply(listing, clean, grade)
+    # Decoded before the flush below takes the write lock (callers that wrote already, such
+    # as a shop's intake, store the uploads before their transaction: store_uploads).
+    photos = store_uploads(store, photos, at_most=MAX_PHOTOS)
     session.add(listing)
     session.flush()
     _add_photos(session=session, listing=listing, uploads=photos, store=store)
