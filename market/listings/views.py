@@ -28,6 +28,7 @@ from market.listings.forms import (
 from market.listings.grading import answer_labels, checklist_for
 from market.listings.models import Listing
 from market.listings.participants import participants_of
+from market.ratelimit import guard
 from market.security import login_required
 from market.web import abandon, get_or_404, image_store, me, refused, render_form
 
@@ -70,6 +71,8 @@ def choose_category() -> ResponseReturnValue:
 
 @bp.route("/listings/new/<path:category>", methods=["GET", "POST"])
 @login_required
+@guard("LISTING_RATE_LIMIT")
+@guard("UPLOAD_RATE_LIMIT", uploads=True)
 def create(category: str) -> ResponseReturnValue:
     if category not in category_keys():
         abort(404)
@@ -112,6 +115,7 @@ def create(category: str) -> ResponseReturnValue:
 
 @bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
 @login_required
+@guard("UPLOAD_RATE_LIMIT", uploads=True)
 def edit(listing_id: int) -> ResponseReturnValue:
     session = get_session()
     listing = get_or_404(Listing, listing_id, owner=me())

@@ -15,6 +15,7 @@ from market.images.errors import ImageRejected
 from market.images.processing import Photo, StoredPhoto, save_photo
 from market.listings.models import Listing
 from market.money import yuan_to_fen
+from market.ratelimit import guard
 from market.security import login_required
 from market.trades import reports
 from market.trades import services as trades
@@ -255,6 +256,7 @@ def _id_arg(name: str) -> int | None:
 
 @bp.route("/report", methods=["GET", "POST"])
 @login_required
+@guard("UPLOAD_RATE_LIMIT", uploads=True)
 def report() -> ResponseReturnValue:
     listing_id = _id_arg("listing")
     user_id = _id_arg("user")

@@ -35,6 +35,7 @@ from market.listings.errors import ListingError
 from market.listings.grading import answer_labels, checklist_for
 from market.listings.models import Listing
 from market.orgs.models import Organization, OrgKind
+from market.ratelimit import guard
 from market.security import login_required
 from market.web import image_store, me, refused, render_form
 
@@ -117,6 +118,8 @@ def _photo(form: BookListForm) -> list[Photo]:
 
 @bp.route("/schools/<int:school_id>/books/new", methods=["GET", "POST"])
 @login_required
+@guard("LISTING_RATE_LIMIT")
+@guard("UPLOAD_RATE_LIMIT", uploads=True)
 def new(school_id: int) -> ResponseReturnValue:
     session = get_session()
     ensure_catalogue(session)

@@ -39,6 +39,7 @@ from market.listings.catalog import CATEGORY_TREE, category_keys
 from market.listings.errors import ListingError
 from market.listings.forms import build_form, to_input
 from market.listings.services import MAX_PHOTOS
+from market.ratelimit import guard
 from market.web import image_store, me, refused, render_form
 
 
@@ -95,6 +96,7 @@ def choose_category() -> ResponseReturnValue:
 
 @bp.route("/shop/intake/<path:category>", methods=["GET", "POST"])
 @staff_only
+@guard("UPLOAD_RATE_LIMIT", uploads=True)
 def intake(category: str) -> ResponseReturnValue:
     if category not in category_keys():
         abort(404)
