@@ -4,6 +4,12 @@ Requests, CLI commands, scheduled ticks and tests all open their sessions with
 `open_session()` (or `unit_of_work()` around it), so the steps each area registers with
 `add_after_commit()` (index the listings, deliver the credit outbox) follow every commit,
 whoever made it.
+
+Transactions match the work: on SQLite one begins deferred, so reading takes no lock (WAL
+readers never wait), and takes the write lock at its first write; PostgreSQL stays READ
+COMMITTED. A writer that waits past the lock timeout gets an error `is_busy` recognises, which
+the error handlers answer with 503 and Retry-After. Heavy work (decoding photos) is done before
+a transaction writes, so the lock is held for moments.
 """
 
 from __future__ import annotations
