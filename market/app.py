@@ -10,7 +10,7 @@ from flask.cli import FlaskGroup
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
-from market import db, error_handlers, i18n, security, templating
+from market import db, error_handlers, i18n, ratelimit, security, templating
 from market.accounts import sms, web_sessions
 from market.accounts.views import bp as accounts_bp
 from market.admin.views import bp as admin_bp
@@ -27,7 +27,7 @@ from market.credit import services
 from market.credit.regulator_views import bp as regulator_bp
 from market.credit.views import bp as credit_bp
 from market.db import add_after_commit
-from market.extensions import csrf, limiter, login_manager
+from market.extensions import csrf, login_manager
 from market.fleamarkets.views import bp as fleamarkets_bp
 from market.images.store import FilesystemImageStore
 from market.images.views import bp as images_bp
@@ -76,7 +76,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_ENABLED", True)
-    limiter.init_app(app)
+    ratelimit.init_app(app, db.get_engine(app))
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"

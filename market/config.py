@@ -24,6 +24,9 @@ PASSED_THROUGH = (
     "CREDIT_API_READ_LIMIT",
     "CREDIT_API_WRITE_LIMIT",
     "XUNHUAN_SMS_SENDER",
+    "REGISTER_RATE_LIMIT",
+    "LISTING_RATE_LIMIT",
+    "UPLOAD_RATE_LIMIT",
 )
 
 
@@ -34,7 +37,7 @@ class Settings:
     secret_key: str = DEFAULT_SECRET
     database_url: str = ""
     login_rate_limit: str = "10 per minute"
-    ratelimit_storage_uri: str = "memory://"
+    ratelimit_storage_uri: str = "xunhuan+database://"  # market.ratelimit: shared by workers
     # Set when a TLS-terminating proxy in front sets X-Forwarded-Proto (and -For): how many.
     trusted_proxies: int = 0
     extra: dict[str, Any] = field(default_factory=dict)

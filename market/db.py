@@ -4,10 +4,17 @@ Requests, CLI commands, scheduled ticks and tests all open their sessions with
 `open_session()` (or `unit_of_work()` around it), so the steps each area registers with
 `add_after_commit()` (index the listings, deliver the credit outbox) follow every commit,
 whoever made it.
+
+Transactions match the work: on SQLite one begins deferred, so reading takes no lock (WAL
+readers never wait), and takes the write lock at its first write; PostgreSQL stays READ
+COMMITTED. A writer that waits past the lock timeout gets an error `is_busy` recognises, which
+the error handlers answer with 503 and Retry-After. Heavy work (decoding photos) is done before
+a transaction writes, so the lock is held for moments.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,8 +28,17 @@ from sqlmodel import Session
 
 from market.clock import utcnow as utcnow  # the one clock; importers here predate it
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A writer waits this long for SQLite's write lock (PostgreSQL: for a row lock), then the
+# request answers 503 with Retry-After (market.error_handlers) instead of hanging on.
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+PG_LOCK_TIMEOUT_MS = 5_000
 AFTER_COMMIT = "xunhuan.after_commit"
+READ_ONLY = "xunhuan.read_only"  # on a SQLite connection's info: its transaction only read so far
+WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+
+class DatabaseBusy(Exception):
+    """The database's write lock (or a row lock) stayed taken past the busy timeout."""
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -44,34 +60,97 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers run beside one writer; the busy timeout makes a second writer wait
-    # instead of failing at once; foreign keys are off in SQLite unless asked for.
-    dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below take the lock
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_on_connect(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # WAL lets readers run beside one writer; the busy timeout makes a second writer
+        # wait instead of failing at once; foreign keys are off in SQLite unless asked for.
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below take the lock
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
 
 
 def _sqlite_on_begin(conn: sa.Connection) -> None:
-    # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy
-    # timeout instead of one failing with "database is locked" when it upgrades its lock.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Deferred: a transaction that only reads takes no lock at all (WAL readers never wait),
+    # so pages and /healthz answer while another request writes.
+    conn.exec_driver_sql("BEGIN")
+    conn.info[READ_ONLY] = True
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine for a SQLite or PostgreSQL URL."""
+def _sqlite_on_end(conn: sa.Connection) -> None:
+    conn.info.pop(READ_ONLY, None)
+
+
+def _writes(statement: str, context: Any) -> bool:
+    """Does this statement write, or lock rows it means to write (SELECT ... FOR UPDATE)?"""
+    if statement.lstrip()[:8].upper().startswith(WRITE_VERBS):
+        return True
+    compiled = getattr(context, "compiled", None)
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
+
+
+def _sqlite_before_write(
+    conn: sa.Connection, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
+) -> None:
+    """Take the write lock when a transaction first writes: end its read, BEGIN IMMEDIATE.
+
+    Upgrading a deferred transaction in place fails at once with "database is locked" when
+    another writer holds the lock (SQLite calls no busy handler for an upgrade, to avoid a
+    deadlock), so the read part ends and the write part begins with the lock, waiting on the
+    busy timeout. Reads before that saw committed data, as PostgreSQL's READ COMMITTED does;
+    rows read to be changed are read again with FOR UPDATE, which counts as a write here.
+    """
+    if not conn.info.get(READ_ONLY) or not _writes(statement, context):
+        return
+    conn.info[READ_ONLY] = False
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    dbapi.execute("COMMIT")
+    try:
+        dbapi.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        dbapi.execute("BEGIN")  # SQLAlchemy still thinks a transaction is open: keep one
+        raise DatabaseBusy(str(error)) from error
+
+
+def make_engine(url: str, *, lock_timeout_ms: int | None = None) -> Engine:
+    """Create the engine for a SQLite or PostgreSQL URL; a writer waits `lock_timeout_ms` for
+    a lock (SQLite's write lock, a PostgreSQL row lock) before `is_busy` errors say so."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        sa.event.listen(engine, "connect", _sqlite_on_connect)
+        busy = SQLITE_BUSY_TIMEOUT_MS if lock_timeout_ms is None else lock_timeout_ms
+        engine = sa.create_engine(url, connect_args={"timeout": busy / 1000})
+        sa.event.listen(engine, "connect", _sqlite_on_connect(busy))
         sa.event.listen(engine, "begin", _sqlite_on_begin)
+        sa.event.listen(engine, "commit", _sqlite_on_end)
+        sa.event.listen(engine, "rollback", _sqlite_on_end)
+        sa.event.listen(engine, "before_cursor_execute", _sqlite_before_write)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return sa.create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        connect_args={"options": f"-c lock_timeout={int(lock_timeout_ms or PG_LOCK_TIMEOUT_MS)}"},
+    )
+
+
+def is_busy(error: BaseException) -> bool:
+    """Is this the database saying a lock stayed taken (SQLite busy, PostgreSQL lock timeout)?"""
+    if isinstance(error, DatabaseBusy):
+        return True
+    if isinstance(error, sa.exc.OperationalError):
+        orig = error.orig
+        if isinstance(orig, sqlite3.OperationalError):
+            return "locked" in str(orig) or "busy" in str(orig)
+        return getattr(orig, "sqlstate", None) == "55P03"  # lock_not_available
+    return False
 
 
 def get_engine(app: Flask | None = None) -> Engine:
@@ -163,6 +242,8 @@ def close_session(exc: BaseException | None = None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(
+        app.config["DATABASE_URL"], lock_timeout_ms=app.config.get("DATABASE_LOCK_TIMEOUT_MS")
+    )
     app.extensions["xunhuan.engine"] = engine
     app.teardown_appcontext(close_session)

@@ -11,17 +11,31 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, flash, jsonify, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
+from market.db import DatabaseBusy, is_busy
 from market.errors import DomainError
 from market.i18n import safe_next
 
-PAGES = {400, 403, 404, 405, 413, 429, 500}
+PAGES = {400, 403, 404, 405, 413, 429, 500, 503}
+BUSY_RETRY_AFTER = 5  # seconds: about one busy timeout, when the writer ahead has finished
 API_PREFIX = "/api/"
 
 # The machine code and the sentence of each HTTP error werkzeug or Flask-Limiter raises.
@@ -35,6 +49,7 @@ HTTP_ERRORS: dict[int, tuple[str, LazyString]] = {
     422: ("unprocessable", _l("请求内容无法处理。")),
     429: ("rate_limited", _l("请求过于频繁，请稍后再试。")),
     500: ("internal_error", _l("服务器出错了，请稍后再试。")),
+    503: ("busy", _l("系统繁忙，请稍后再试。")),
 }
 CSRF_REASON = _l("表单已失效，请刷新页面后重新提交。")
 
@@ -93,7 +108,27 @@ def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
     return render_template("errors/csrf.html", error=error), 400
 
 
+def handle_database_error(error: Exception) -> ResponseReturnValue:
+    """A lock that stayed taken is a busy moment (503 with Retry-After), anything else a 500."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()  # the error page may read (the member, the menu) after a failed flush
+    if not is_busy(error):
+        current_app.logger.error(
+            "Exception on %s [%s]", request.path, request.method, exc_info=error
+        )
+        return handle_http_error(InternalServerError())
+    current_app.logger.warning("database busy on %s %s: %s", request.method, request.path, error)
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER)}
+    if wants_json():
+        code, reason = HTTP_ERRORS[503]
+        return json_error(503, code, reason, headers)
+    return render_template("errors/503.html", retry_after=BUSY_RETRY_AFTER), 503, headers
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(DatabaseBusy, handle_database_error)
+    app.register_error_handler(sa.exc.OperationalError, handle_database_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_error)

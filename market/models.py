@@ -34,6 +34,7 @@ from market.listings.models import Listing, ListingPhoto
 from market.notifications.models import Notification
 from market.orgs.models import Organization
 from market.platforms.models import ApiCall, ApiKey, IdempotencyRecord
+from market.ratelimit import RateLimitCounter
 from market.trades.models import DomainEvent, Message, Rating, Report, Reservation
 
 metadata = SQLModel.metadata
@@ -59,6 +60,7 @@ __all__ = [
     "Notification",
     "IdempotencyRecord",
     "Listing",
+    "RateLimitCounter",
     "MarketDay",
     "ListingPhoto",
     "Message",

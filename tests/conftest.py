@@ -22,7 +22,12 @@ from tests.support.sms import install as install_code_log
 
 install_code_log()
 
-pytest_plugins = ["tests.support.auth", "tests.support.db", "tests.support.devices"]
+pytest_plugins = [
+    "tests.support.auth",
+    "tests.support.db",
+    "tests.support.devices",
+    "tests.support.server",
+]
 
 BACKENDS = ["sqlite", "postgresql"]
 

@@ -28,6 +28,7 @@ from market.db import get_session
 from market.extensions import limiter
 from market.i18n import safe_next
 from market.privacy import mask_mobile
+from market.ratelimit import guard
 from market.web import attach, me, render_form
 
 PENDING_KEY = "pending_registration"
@@ -64,6 +65,7 @@ def privacy() -> ResponseReturnValue:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@guard("REGISTER_RATE_LIMIT")
 def register() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))

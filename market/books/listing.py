@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Sequence
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
@@ -16,6 +17,7 @@ from market.books.corner import access
 from market.books.errors import BookError
 from market.books.models import CornerBook, Textbook, WantedBook
 from market.db import utcnow
+from market.images.processing import Photo
 from market.images.store import ImageStore
 from market.listings import services as listings
 from market.listings.catalog import Mode, Status
@@ -97,7 +99,7 @@ def list_book(
     isbn13: str,
     condition: dict[str, str],
     disclosures: dict[str, str],
-    photos: list[bytes],
+    photos: Sequence[Photo],
     store: ImageStore,
     entry: catalogue.TextbookInput | None = None,
 ) -> Listing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from market.consignment import terms
 from market.consignment.errors import ConsignmentError, ItemNotFound, NotShopStaff
 from market.consignment.models import ConsignmentItem, Consignor, ShopProfile
 from market.db import utcnow
+from market.images.processing import Photo
 from market.images.store import ImageStore
 from market.listings import services as listings
 from market.listings.catalog import Mode
@@ -320,7 +322,7 @@ class IntakeInput:
     consignor_rate_bp: int | None = None
     accepted: bool = False
     certificate_id: str | None = None
-    photos: list[bytes] = field(default_factory=list)
+    photos: Sequence[Photo] = field(default_factory=list)
     no_data: bool = False  # the item stores no personal data, for this reason (devices.REASONS)
     no_data_reason: str = ""
     no_data_note: str = ""

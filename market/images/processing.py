@@ -18,7 +18,7 @@ import functools
 import io
 import struct
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageOps
@@ -73,11 +73,32 @@ def process_upload(data: bytes) -> ProcessedPhoto:
     return ProcessedPhoto(key=key, width=base.width, height=base.height, variants=variants)
 
 
-def save_photo(store: ImageStore, data: bytes) -> str:
-    """Process an upload, store its variants and return the photo's key."""
+@dataclass(frozen=True)
+class StoredPhoto:
+    """An upload already processed and in the store: only its key is left to record."""
+
+    key: str
+
+
+Photo = bytes | StoredPhoto  # what services take: raw bytes, or a photo stored beforehand
+
+
+def save_photo(store: ImageStore, data: Photo) -> str:
+    """Process an upload, store its variants and return the photo's key (a stored one's key)."""
+    if isinstance(data, StoredPhoto):
+        return data.key
     photo = process_upload(data)
     store.put(photo.key, photo.variants)
     return photo.key
+
+
+def store_uploads(store: ImageStore, uploads: Sequence[Photo], *, at_most: int) -> list[Photo]:
+    """Decode and store uploads before the caller opens its transaction (seconds of work for big
+    photos must hold no database lock). More than `at_most` are passed on as bytes undecoded,
+    so the service refuses the count without the work; `ImageRejected` says why one is bad."""
+    if len(uploads) > at_most:
+        return list(uploads)
+    return [StoredPhoto(save_photo(store, data)) for data in uploads]
 
 
 def fit(size: tuple[int, int], longest: int) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from market.accounts.models import User
 from market.db import utcnow
-from market.images.processing import save_photo
+from market.images.processing import Photo, save_photo, store_uploads
 from market.images.store import ImageStore
 from market.listings import devices, venues
 from market.listings.assessment import LOCK_KEY, assess, parse_whole, publish_blocker
@@ -183,7 +184,7 @@ def _apply(listing: Listing, data: ListingInput, grade: str) -> None:
 
 
 def _add_photos(
-    *, session: Session, listing: Listing, uploads: list[bytes], store: ImageStore
+    *, session: Session, listing: Listing, uploads: Sequence[Photo], store: ImageStore
 ) -> None:
     existing = photo_count(session=session, listing_id=listing.id or 0)
     if existing + len(uploads) > MAX_PHOTOS:
@@ -217,7 +218,7 @@ def add_listing(
     session: Session,
     owner: User,
     data: ListingInput,
-    photos: list[bytes],
+    photos: Sequence[Photo],
     store: ImageStore,
     publish: bool,
     certificate_id: str | None = None,
@@ -236,6 +237,9 @@ def add_listing(
         street=clean.street,
     )
     _apply(listing, clean, grade)
+    # Decoded before the flush below takes the write lock (callers that wrote already, such
+    # as a shop's intake, store the uploads before their transaction: store_uploads).
+    photos = store_uploads(store, photos, at_most=MAX_PHOTOS)
     session.add(listing)
     session.flush()
     _add_photos(session=session, listing=listing, uploads=photos, store=store)
@@ -252,7 +256,7 @@ def create_listing(
     session: Session,
     owner: User,
     data: ListingInput,
-    photos: list[bytes],
+    photos: Sequence[Photo],
     store: ImageStore,
     publish: bool,
     certificate_id: str | None = None,
@@ -280,7 +284,7 @@ def update_listing(
     listing_id: int,
     user: User,
     data: ListingInput,
-    photos: list[bytes],
+    photos: Sequence[Photo],
     remove_photo_ids: list[int],
     store: ImageStore,
     publish: bool,

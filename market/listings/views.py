@@ -14,6 +14,7 @@ from market import privacy
 from market.accounts.models import User
 from market.db import get_session
 from market.images.errors import ImageRejected
+from market.images.processing import Photo, store_uploads
 from market.listings import devices, services, venues
 from market.listings.assessment import assess, client_rules, explain, read_facts
 from market.listings.catalog import CATEGORY_TREE, Status, category_keys
@@ -27,14 +28,17 @@ from market.listings.forms import (
 from market.listings.grading import answer_labels, checklist_for
 from market.listings.models import Listing
 from market.listings.participants import participants_of
+from market.ratelimit import guard
 from market.security import login_required
 from market.web import abandon, get_or_404, image_store, me, refused, render_form
 
 bp = Blueprint("listings", __name__)
 
 
-def _uploads() -> list[bytes]:
-    return [f.read() for f in request.files.getlist("photos") if f and f.filename]
+def _uploads() -> list[Photo]:
+    """The photos sent, decoded and stored now, before the listing's transaction writes."""
+    raw = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+    return store_uploads(image_store(), raw, at_most=services.MAX_PHOTOS)
 
 
 @bp.app_template_global()
@@ -67,6 +71,8 @@ def choose_category() -> ResponseReturnValue:
 
 @bp.route("/listings/new/<path:category>", methods=["GET", "POST"])
 @login_required
+@guard("LISTING_RATE_LIMIT")
+@guard("UPLOAD_RATE_LIMIT", uploads=True)
 def create(category: str) -> ResponseReturnValue:
     if category not in category_keys():
         abort(404)
@@ -75,7 +81,7 @@ def create(category: str) -> ResponseReturnValue:
     if request.method == "GET" and current_user.home_street:
         form.street.data = current_user.home_street
     if not _preview() and form.validate_on_submit():
-        uploads = _uploads()
+        uploads: list[Photo] = []
 
         def save(publish: bool) -> Listing:
             return services.create_listing(
@@ -89,6 +95,7 @@ def create(category: str) -> ResponseReturnValue:
             )
 
         try:
+            uploads = _uploads()
             listing = save(request.form.get("action") != "draft")
         except devices.GateRefused:
             # Keep what the seller chose, photos too: a draft, whose form says what to do.
@@ -108,6 +115,7 @@ def create(category: str) -> ResponseReturnValue:
 
 @bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
 @login_required
+@guard("UPLOAD_RATE_LIMIT", uploads=True)
 def edit(listing_id: int) -> ResponseReturnValue:
     session = get_session()
     listing = get_or_404(Listing, listing_id, owner=me())
@@ -121,7 +129,7 @@ def edit(listing_id: int) -> ResponseReturnValue:
     gate: object = None
     if not _preview() and form.validate_on_submit():
         was_draft = listing.status == Status.DRAFT
-        uploads = _uploads()
+        uploads: list[Photo] = []
 
         def save(publish: bool) -> Listing:
             return services.update_listing(
@@ -139,6 +147,7 @@ def edit(listing_id: int) -> ResponseReturnValue:
             )
 
         try:
+            uploads = _uploads()
             listing = save(request.form.get("action") == "publish")
         except devices.GateRefused as error:
             abandon()

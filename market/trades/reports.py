@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from market.accounts.models import User
-from market.images.processing import save_photo
+from market.images.processing import Photo, save_photo
 from market.images.store import ImageStore
 from market.listings.models import Listing
 from market.listings.participants import participants_of
@@ -22,7 +22,7 @@ def file_report(
     text: str,
     listing_id: int | None = None,
     user_id: int | None = None,
-    photo: bytes | None = None,
+    photo: Photo | None = None,
     store: ImageStore | None = None,
 ) -> Report:
     """Store a report about a listing or a user; a photo goes through the photo pipeline."""

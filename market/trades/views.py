@@ -12,8 +12,10 @@ from market import privacy
 from market.accounts.models import User
 from market.db import get_session
 from market.images.errors import ImageRejected
+from market.images.processing import Photo, StoredPhoto, save_photo
 from market.listings.models import Listing
 from market.money import yuan_to_fen
+from market.ratelimit import guard
 from market.security import login_required
 from market.trades import reports
 from market.trades import services as trades
@@ -31,6 +33,11 @@ from market.trades.models import Rating
 from market.web import image_store, me, render_form
 
 bp = Blueprint("trades", __name__)
+
+
+def _stored(data: bytes) -> Photo:
+    """A report's photo, decoded and stored before the report's transaction writes."""
+    return StoredPhoto(save_photo(image_store(), data))
 
 
 def _back(reservation_id: int) -> ResponseReturnValue:
@@ -249,6 +256,7 @@ def _id_arg(name: str) -> int | None:
 
 @bp.route("/report", methods=["GET", "POST"])
 @login_required
+@guard("UPLOAD_RATE_LIMIT", uploads=True)
 def report() -> ResponseReturnValue:
     listing_id = _id_arg("listing")
     user_id = _id_arg("user")
@@ -265,7 +273,7 @@ def report() -> ResponseReturnValue:
                 text=form.text.data or "",
                 listing_id=listing_id,
                 user_id=user_id,
-                photo=upload.read() if upload and upload.filename else None,
+                photo=_stored(upload.read()) if upload and upload.filename else None,
                 store=image_store(),
             )
         except (TradeError, ImageRejected) as error:

@@ -1,16 +1,13 @@
-"""Browser fixtures: the app on a live 127.0.0.1 server, Debian's Chromium through Playwright."""
+"""Browser fixtures: Debian's Chromium through Playwright (live_server: tests.support.server)."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
 from tests.e2e.pages import PHONE
 from tests.support.requirements import need
@@ -26,19 +23,6 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """Serve `app` on a free port of 127.0.0.1 in a thread; stop it after the test."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,9 @@ WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 #   who read whose credit is the audit trail a regulator asks for, written with the answer.
 # - user_sessions: the idle-timeout clock (touched at most every few minutes) and the
 #   rotation of a remember-me token; without the touch a reader is logged out mid-reading.
-AUDIT_TABLES = ("api_calls", "api_keys", "user_sessions")
+# - rate_limit_counters: a rate-limited read (the partner API's) is counted where every worker
+#   sees the count (market/ratelimit.py); the count is the limit's, not anybody's data.
+AUDIT_TABLES = ("api_calls", "api_keys", "user_sessions", "rate_limit_counters")
 # Query strings a route needs to answer.
 QUERY = {"platform_api.consistency": "?from=1"}
 # Routes no role can open with the seeded data, and why.

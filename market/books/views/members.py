@@ -27,6 +27,7 @@ from market.books.views.blueprint import bp, ensure_catalogue
 from market.db import get_session
 from market.extensions import limiter
 from market.images.errors import ImageRejected
+from market.images.processing import Photo, store_uploads
 from market.listings import services as listings
 from market.listings.assessment import explain
 from market.listings.catalog import Status
@@ -34,6 +35,7 @@ from market.listings.errors import ListingError
 from market.listings.grading import answer_labels, checklist_for
 from market.listings.models import Listing
 from market.orgs.models import Organization, OrgKind
+from market.ratelimit import guard
 from market.security import login_required
 from market.web import image_store, me, refused, render_form
 
@@ -107,14 +109,17 @@ def home(school_id: int) -> ResponseReturnValue:
     )
 
 
-def _photo(form: BookListForm) -> list[bytes]:
+def _photo(form: BookListForm) -> list[Photo]:
+    """The photo sent, decoded and stored now, before the listing's transaction writes."""
     upload = form.photo.data
     data = upload.read() if upload and getattr(upload, "filename", "") else b""
-    return [data] if data else []
+    return store_uploads(image_store(), [data] if data else [], at_most=1)
 
 
 @bp.route("/schools/<int:school_id>/books/new", methods=["GET", "POST"])
 @login_required
+@guard("LISTING_RATE_LIMIT")
+@guard("UPLOAD_RATE_LIMIT", uploads=True)
 def new(school_id: int) -> ResponseReturnValue:
     session = get_session()
     ensure_catalogue(session)

@@ -34,9 +34,12 @@ from market.consignment.models import ConsignmentItem, Consignor, parse_code
 from market.consignment.views.blueprint import bp, pdf_response, staff_only, staff_shop
 from market.db import get_session
 from market.images.errors import ImageRejected
+from market.images.processing import store_uploads
 from market.listings.catalog import CATEGORY_TREE, category_keys
 from market.listings.errors import ListingError
 from market.listings.forms import build_form, to_input
+from market.listings.services import MAX_PHOTOS
+from market.ratelimit import guard
 from market.web import image_store, me, refused, render_form
 
 
@@ -93,6 +96,7 @@ def choose_category() -> ResponseReturnValue:
 
 @bp.route("/shop/intake/<path:category>", methods=["GET", "POST"])
 @staff_only
+@guard("UPLOAD_RATE_LIMIT", uploads=True)
 def intake(category: str) -> ResponseReturnValue:
     if category not in category_keys():
         abort(404)
@@ -130,7 +134,11 @@ def intake(category: str) -> ResponseReturnValue:
                     no_data=listing.no_data,
                     no_data_reason=listing.no_data_reason,
                     no_data_note=listing.no_data_note,
-                    photos=[f.read() for f in request.files.getlist("photos") if f.filename],
+                    photos=store_uploads(
+                        image_store(),
+                        [f.read() for f in request.files.getlist("photos") if f.filename],
+                        at_most=MAX_PHOTOS,
+                    ),
                     **agreement.agreement_fields(),
                 ),
             )
