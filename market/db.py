@@ -224,6 +224,11 @@ def unit_of_work(app: Flask | None = None) -> Iterator[Session]:
         session.close()
 
 
+def ping() -> None:
+    """Ask the database for one row on the request's session; raises when it cannot answer."""
+    get_session().execute(sa.text("SELECT 1"))
+
+
 def get_session() -> Session:
     """Return the request's session, opening it on first use."""
     if "db_session" not in g:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, Protocol, TypeVar
 
 from flask import Flask, Response, abort, g, request, session
 from flask_login import current_user
@@ -93,6 +94,34 @@ def requires_role(
 
 
 login_required = requires_role()
+
+
+class Member(Protocol):
+    role_enum: Role
+
+    def has_role(self, *roles: Role) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Desks:
+    """The desks a member's role opens, decided here; the menu only shows them."""
+
+    shop: bool = False  # the consignment counter and the shop's settings
+    regulator: bool = False  # the regulator's desk (regulators only, as `regulator_only`)
+    admin: bool = False  # organizations and accounts
+    organizer: bool = False  # the organizer's market days
+
+
+def desks_of(user: Member | None) -> Desks:
+    """What `user` (None for a visitor) may open beyond a resident's pages."""
+    if user is None:
+        return Desks()
+    return Desks(
+        shop=user.role_enum is Role.SHOP_STAFF,
+        regulator=user.role_enum is Role.REGULATOR,
+        admin=user.has_role(Role.ADMIN),
+        organizer=user.role_enum is Role.MARKET_ORGANIZER,
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -18,6 +18,7 @@ from market.money import format_fen
 from market.notifications import unread_count as unread_notifications
 from market.orgs.models import OrgKind
 from market.privacy import mask_mobile, mask_name, shown, shown_serial
+from market.security import desks_of
 from market.streets import STREETS
 from market.trades.services import unread_count
 
@@ -64,12 +65,13 @@ def serial_to_viewer(value: Any, owner_id: int | None = None) -> str:
 
 def _unread() -> dict[str, Any]:
     if not current_user.is_authenticated:
-        return {"unread_messages": 0, "unread_notifications": 0}
+        return {"unread_messages": 0, "unread_notifications": 0, "desks": desks_of(None)}
 
     session = get_session()
     return {
         "unread_messages": unread_count(session=session, user=current_user),
         "unread_notifications": unread_notifications(session=session, user_id=current_user.id),
+        "desks": desks_of(current_user),
     }
 
 

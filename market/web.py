@@ -35,6 +35,11 @@ def me() -> User:
     return user
 
 
+def reader() -> User | None:
+    """The signed-in member, or None for a visitor (for pages anyone may see)."""
+    return me() if current_user.is_authenticated else None
+
+
 def image_store() -> ImageStore:
     """The app's photo store."""
     store: ImageStore = current_app.extensions["xunhuan.images"]

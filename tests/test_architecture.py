@@ -4,6 +4,7 @@ and wipe/ and credit/ stay plain libraries."""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -78,3 +79,51 @@ def test_the_check_sees_an_import_inside_a_function(tmp_path: Path) -> None:
         "market/dodge.py:8",
         "market/dodge.py:9",
     ]
+
+
+VIEW_MODULES = sorted(
+    {*ROOT.glob("market/*/views.py"), *ROOT.glob("market/*/*_views.py"),
+     *ROOT.glob("market/*/views/*.py"), ROOT / "market/platforms/api.py"}
+)  # fmt: skip
+
+
+def _queries_in(path: Path) -> list[str]:
+    """`file:line` of each `select(...)` or `.exec(...)` call: a query the module runs itself."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            called = node.func
+            name = called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", "")
+            if name in ("select", "exec"):
+                found.append(f"{path.name}:{node.lineno}")
+    return found
+
+
+def test_views_run_no_queries_of_their_own() -> None:
+    # Views call the areas' services, which name what they read; the route stays a route.
+    assert len(VIEW_MODULES) > 20
+    assert [hit for path in VIEW_MODULES for hit in _queries_in(path)] == []
+
+
+def test_the_query_check_sees_a_query(tmp_path: Path) -> None:
+    view = tmp_path / "probe_views.py"
+    view.write_text("def v(s):\n    return s.exec(select(1)).all()\n")
+    assert _queries_in(view) == ["probe_views.py:2", "probe_views.py:2"]
+
+
+# A role compared in a template decides a permission there; a role shown by its label does not.
+ROLE_RULE = re.compile(
+    r"current_user\.(role|role_enum|has_role|organization_id)\b(?!\.label)"
+)  # a label shows
+
+
+def test_templates_decide_no_permission_by_role() -> None:
+    # What a role may open comes from market.security.desks_of and the areas' services
+    # (e.g. fleamarkets.actions.day_actions); a template only shows what it is given.
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ROLE_RULE.search(line)
+    ]
+    assert found == []

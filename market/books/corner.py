@@ -11,10 +11,13 @@ from sqlmodel import Session, col, select
 
 from market.accounts.models import Role, User
 from market.books.errors import BookError, NotMember
-from market.books.models import CornerMember, SchoolClass
+from market.books.models import CornerBook, CornerMember, SchoolClass
 from market.db import utcnow
+from market.listings.catalog import Status
 from market.listings.errors import NotFound
+from market.listings.models import Listing
 from market.orgs.models import Organization, OrgKind
+from market.trades.models import Reservation, ReservationStatus
 
 # No 0/O, 1/I/L: a code read aloud in class or copied from the board is typed right.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -196,3 +199,72 @@ def schools_of(*, session: Session, user: User) -> list[Organization]:
     if not ids:
         return []
     return list(session.exec(select(Organization).where(col(Organization.id).in_(ids))))
+
+
+@dataclass(frozen=True)
+class Shelf:
+    """What the coordinator's desk shows of a corner's books: the books on offer or reserved,
+    the open takes, and the people named by either."""
+
+    rows: list[tuple[Listing, CornerBook]]
+    open_takes: dict[int, Reservation]
+    people: dict[int, User]
+
+
+def shelf(*, session: Session, school_id: int) -> Shelf:
+    rows = list(
+        session.exec(
+            select(Listing, CornerBook)
+            .join(CornerBook, col(CornerBook.listing_id) == Listing.id)
+            .where(
+                CornerBook.school_id == school_id,
+                col(Listing.status).in_((Status.ACTIVE.value, Status.RESERVED.value)),
+            )
+            .order_by(col(Listing.published_at))
+        ).all()
+    )
+    open_takes = {
+        r.listing_id: r
+        for r in session.exec(
+            select(Reservation).where(
+                col(Reservation.listing_id).in_([lst.id for lst, _b in rows]),
+                Reservation.status == ReservationStatus.OPEN.value,
+            )
+        )
+    }
+    ids = [lst.owner_id for lst, _b in rows] + [r.buyer_id for r in open_takes.values()]
+    people = {u.id or 0: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}
+    return Shelf(rows=rows, open_takes=open_takes, people=people)
+
+
+def all_schools(*, session: Session) -> list[Organization]:
+    """Every school, by name: the corners a member may ask to join."""
+    return list(
+        session.exec(
+            select(Organization)
+            .where(Organization.kind == OrgKind.SCHOOL.value)
+            .order_by(col(Organization.name))
+        ).all()
+    )
+
+
+def on_offer(*, session: Session, school_id: int) -> list[tuple[Listing, CornerBook]]:
+    """The corner's books on offer now, the newest first."""
+    return list(
+        session.exec(
+            select(Listing, CornerBook)
+            .join(CornerBook, col(CornerBook.listing_id) == Listing.id)
+            .where(CornerBook.school_id == school_id, Listing.status == Status.ACTIVE.value)
+            .order_by(col(Listing.published_at).desc())
+        )
+    )
+
+
+def member_user(*, session: Session, school_id: int, user_id: int) -> User | None:
+    """The member of this school's corner with this id, or None for anyone else."""
+    member = session.exec(
+        select(CornerMember).where(
+            CornerMember.school_id == school_id, CornerMember.user_id == user_id
+        )
+    ).first()
+    return session.get(User, member.user_id) if member else None

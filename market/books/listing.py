@@ -8,12 +8,13 @@ from collections.abc import Sequence
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session, select
 
 from market.accounts.models import User
 from market.books import catalogue, swap_credits
-from market.books.corner import access
+from market.books.corner import Access, access
 from market.books.errors import BookError
 from market.books.models import CornerBook, Textbook, WantedBook
 from market.db import utcnow
@@ -146,6 +147,33 @@ def list_book(
     return listing
 
 
+def withdraw_refusal(
+    *, corner: Access, user: User, listing: Listing, book: CornerBook | None
+) -> LazyString | None:
+    """Why `user` may not take this book off the shelf, or None: its giver may before it is
+    handed in, a coordinator always."""
+    if corner.coordinator:
+        return None
+    if listing.owner_id != user.id:
+        return _l("只有送书人或协调人可以下架这本书。")
+    if book is not None and book.handed_in_at is not None:
+        return _l("这本书已交到旧书角，请找协调人下架。")
+    return None
+
+
+def may_withdraw(*, corner: Access, user: User, listing: Listing, book: CornerBook | None) -> bool:
+    """Does the book's page offer `user` to take it off the shelf?"""
+    shelved = listing.status in (Status.ACTIVE.value, Status.EXPIRED.value)
+    return (
+        shelved and withdraw_refusal(corner=corner, user=user, listing=listing, book=book) is None
+    )
+
+
+def may_take(*, user: User, listing: Listing) -> bool:
+    """Does the book's page offer `user` to take it for a swap credit (not their own)?"""
+    return listing.status == Status.ACTIVE.value and listing.owner_id != user.id
+
+
 def withdraw_book(*, session: Session, user: User, school_id: int, listing_id: int) -> Listing:
     """Take a corner book off the shelf: its giver before hand-in, or a coordinator."""
     corner = access(session=session, school_id=school_id, user=user)
@@ -153,11 +181,9 @@ def withdraw_book(*, session: Session, user: User, school_id: int, listing_id: i
     book = session.get(CornerBook, listing_id)
     if listing is None or book is None or book.school_id != school_id:
         raise NotFound(_l("旧书角没有这本书。"))
-    if not corner.coordinator:
-        if listing.owner_id != user.id:
-            raise BookError(_l("只有送书人或协调人可以下架这本书。"))
-        if book.handed_in_at is not None:
-            raise BookError(_l("这本书已交到旧书角，请找协调人下架。"))
+    refusal = withdraw_refusal(corner=corner, user=user, listing=listing, book=book)
+    if refusal is not None:
+        raise BookError(refusal)
     if listing.status not in (Status.ACTIVE.value, Status.EXPIRED.value, Status.DRAFT.value):
         raise InvalidTransition(_l("这本书已被领取或已下架，不能再下架。"))
     listing.status = Status.WITHDRAWN.value

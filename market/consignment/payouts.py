@@ -28,6 +28,17 @@ REFERENCE_MAX = 60
 NEAR_EXPIRY = timedelta(days=7)
 
 
+def consignors_of(*, session: Session, organization_id: int) -> list[Consignor]:
+    """A shop's consignors, the first registered first."""
+    return list(
+        session.exec(
+            select(Consignor)
+            .where(Consignor.organization_id == organization_id)
+            .order_by(col(Consignor.id))
+        )
+    )
+
+
 def balance_of(*, session: Session, consignor_id: int) -> int:
     """What the shop owes the consignor: their shares of sales less what was paid out."""
     earned = session.exec(

@@ -11,8 +11,9 @@ from flask_login import current_user
 
 from market.accounts.models import Role
 from market.clock import in_china
-from market.db import get_session, utcnow
+from market.db import get_session
 from market.fleamarkets import applications, queries, services
+from market.fleamarkets.actions import day_actions
 from market.fleamarkets.errors import FleaMarketError
 from market.fleamarkets.forms import (
     APPLICATION_LABELS,
@@ -25,7 +26,7 @@ from market.fleamarkets.organizer_views import bp as organizer_bp
 from market.listings import services as listings
 from market.listings.catalog import Status
 from market.security import login_required, requires_role
-from market.web import me
+from market.web import me, reader
 
 bp = Blueprint("fleamarkets", __name__)
 bp.register_blueprint(organizer_bp)
@@ -61,7 +62,9 @@ def index() -> ResponseReturnValue:
     if current_user.is_authenticated:
         mine = queries.applications_of(session=session, user_id=current_user.id)
     return render_template(
-        "fleamarkets/index.html", days=queries.upcoming(session=session), mine=mine
+        "fleamarkets/index.html",
+        days=queries.upcoming(session=session),
+        mine=mine,
     )
 
 
@@ -97,7 +100,7 @@ def show(day_id: int) -> ResponseReturnValue:
         mine=mine,
         form=PlainForm(),
         org=services.organization_of(session=session, day=day),
-        accepting=day.status == DayStatus.PUBLISHED and utcnow() < day.apply_by,
+        actions=day_actions(user=reader(), day=day, mine=mine),
     )
 
 
@@ -138,7 +141,7 @@ def apply(day_id: int) -> ResponseReturnValue:
         chosen=set(chosen),
         error=error,
         covers=listings.cover_photos(session=session, listing_ids=[r.id or 0 for r in own]),
-        accepting=day.status == DayStatus.PUBLISHED and utcnow() < day.apply_by,
+        actions=day_actions(user=reader(), day=day, mine=None),
     ), status
 
 

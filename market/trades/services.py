@@ -301,6 +301,21 @@ def open_dispute(*, session: Session, reservation_id: int, user: User, text: str
     return reservation
 
 
+def rating_by(*, session: Session, reservation_id: int, rater_id: int) -> Rating | None:
+    """The rating this person gave in this trade, if any."""
+    return session.exec(
+        select(Rating).where(Rating.reservation_id == reservation_id, Rating.rater_id == rater_id)
+    ).first()
+
+
+def listings_by_id(*, session: Session, ids: set[int]) -> dict[int, Listing]:
+    """The listings with these ids, by id."""
+    if not ids:
+        return {}
+    rows = session.exec(select(Listing).where(col(Listing.id).in_(ids)))
+    return {listing.id or 0: listing for listing in rows}
+
+
 def reservations_of(*, session: Session, user: User) -> list[Reservation]:
     query = select(Reservation).where(
         or_(Reservation.buyer_id == user.id, Reservation.seller_id == user.id)

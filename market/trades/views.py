@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from sqlmodel import col, select
 
 from market import privacy
 from market.accounts.models import User
@@ -29,7 +28,6 @@ from market.trades.forms import (
     ReportForm,
     ReturnForm,
 )
-from market.trades.models import Rating
 from market.web import image_store, me, render_form
 
 bp = Blueprint("trades", __name__)
@@ -52,9 +50,7 @@ def _page(
     reservation = trades.get_reservation(session=session, reservation_id=reservation_id, user=user)
     listing = session.get(Listing, reservation.listing_id)
     other = session.get(User, trades.other_party(reservation, user))
-    mine = session.exec(
-        select(Rating).where(Rating.reservation_id == reservation_id, Rating.rater_id == user.id)
-    ).first()
+    mine = trades.rating_by(session=session, reservation_id=reservation_id, rater_id=user.id or 0)
     defaults = {
         "message_form": MessageForm(formdata=None),
         "meeting_form": MeetingForm(
@@ -94,8 +90,7 @@ def index() -> ResponseReturnValue:
     session = get_session()
     rows = trades.reservations_of(session=session, user=me())
     ids = {r.listing_id for r in rows}
-    found = session.exec(select(Listing).where(col(Listing.id).in_(ids))).all() if ids else []
-    listings = {listing.id: listing for listing in found}
+    listings = trades.listings_by_id(session=session, ids=ids)
     return render_template("trades/index.html", reservations=rows, listings=listings)
 
 

@@ -6,19 +6,14 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlmodel import col, select
 
-from market.accounts.models import User
 from market.books import corner, swap_credits, wanted
 from market.books.errors import BookError
 from market.books.forms import ActionForm, ClassForm, CourseForm, GrantForm, ShareDayForm
-from market.books.models import CornerBook, ShareDay
+from market.books.models import ShareDay
 from market.books.views.blueprint import bp, ensure_catalogue
 from market.db import get_session
-from market.listings.catalog import Status
-from market.listings.models import Listing
 from market.security import login_required
-from market.trades.models import Reservation, ReservationStatus
 from market.web import me, refused
 
 
@@ -34,24 +29,7 @@ def _grant_form(members: list, **kwargs: object) -> GrantForm:
 def _desk(school_id: int, status: int = 200, **forms: object) -> ResponseReturnValue:
     session = get_session()
     access = corner.access(session=session, school_id=school_id, user=me(), coordinator=True)
-    rows = session.exec(
-        select(Listing, CornerBook)
-        .join(CornerBook, col(CornerBook.listing_id) == Listing.id)
-        .where(
-            CornerBook.school_id == school_id,
-            col(Listing.status).in_((Status.ACTIVE.value, Status.RESERVED.value)),
-        )
-        .order_by(col(Listing.published_at))
-    ).all()
-    open_takes = {
-        r.listing_id: r
-        for r in session.exec(
-            select(Reservation).where(
-                col(Reservation.listing_id).in_([lst.id for lst, _b in rows]),
-                Reservation.status == ReservationStatus.OPEN.value,
-            )
-        )
-    }
+    shelf = corner.shelf(session=session, school_id=school_id)
     members = corner.members_of(session=session, school_id=school_id)
     users = {u.id: u for _m, u, _c in members}
     defaults: dict[str, object] = {
@@ -64,21 +42,11 @@ def _desk(school_id: int, status: int = 200, **forms: object) -> ResponseReturnV
         "books/desk.html",
         corner=access,
         classes=corner.classes_of(session=session, school_id=school_id),
-        rows=rows,
-        open_takes=open_takes,
+        rows=shelf.rows,
+        open_takes=shelf.open_takes,
         members=members,
         users=users,
-        people={
-            u.id: u
-            for u in session.exec(
-                select(User).where(
-                    col(User.id).in_(
-                        [lst.owner_id for lst, _b in rows]
-                        + [r.buyer_id for r in open_takes.values()]
-                    )
-                )
-            )
-        },
+        people=shelf.people,
         balances=swap_credits.balances(session=session, school_id=school_id),
         action_form=ActionForm(formdata=None),
         **defaults,

@@ -7,10 +7,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlmodel import Session, col, select
 
 from market.accounts.models import User
 from market.books import catalogue, corner, swap_credits, wanted
+from market.books import listing as book_listing
 from market.books.errors import BookError
 from market.books.forms import (
     ActionForm,
@@ -22,7 +22,7 @@ from market.books.forms import (
 )
 from market.books.isbn import IsbnError, parse
 from market.books.listing import list_book, withdraw_book
-from market.books.models import CornerBook, CornerMember, Textbook
+from market.books.models import CornerBook, Textbook
 from market.books.views.blueprint import bp, ensure_catalogue
 from market.db import get_session
 from market.extensions import limiter
@@ -30,11 +30,8 @@ from market.images.errors import ImageRejected
 from market.images.processing import Photo, store_uploads
 from market.listings import services as listings
 from market.listings.assessment import explain
-from market.listings.catalog import Status
 from market.listings.errors import ListingError
 from market.listings.grading import answer_labels, checklist_for
-from market.listings.models import Listing
-from market.orgs.models import Organization, OrgKind
 from market.ratelimit import guard
 from market.security import login_required
 from market.web import image_store, me, refused, render_form
@@ -55,11 +52,7 @@ def _per_user() -> str:
 @limiter.limit(_join_limit, methods=["POST"], key_func=_per_user)
 def my_corners() -> ResponseReturnValue:
     session = get_session()
-    schools = session.exec(
-        select(Organization)
-        .where(Organization.kind == OrgKind.SCHOOL.value)
-        .order_by(col(Organization.name))
-    ).all()
+    schools = corner.all_schools(session=session)
     form = JoinForm()
     form.school_id.choices = [("", _("请选择"))] + [(str(s.id), s.name) for s in schools]
     if form.validate_on_submit():
@@ -79,23 +72,13 @@ def my_corners() -> ResponseReturnValue:
     return render_form("books/mine.html", form, schools=mine)
 
 
-def shelf(session: Session, school_id: int) -> list[tuple[Listing, CornerBook]]:
-    rows = session.exec(
-        select(Listing, CornerBook)
-        .join(CornerBook, col(CornerBook.listing_id) == Listing.id)
-        .where(CornerBook.school_id == school_id, Listing.status == Status.ACTIVE.value)
-        .order_by(col(Listing.published_at).desc())
-    )
-    return list(rows)
-
-
 @bp.get("/schools/<int:school_id>/books")
 @login_required
 def home(school_id: int) -> ResponseReturnValue:
     session = get_session()
     ensure_catalogue(session)
     access = corner.access(session=session, school_id=school_id, user=me())
-    books = shelf(session, school_id)
+    books = corner.on_offer(session=session, school_id=school_id)
     return render_template(
         "books/home.html",
         corner=access,
@@ -187,6 +170,10 @@ def show(school_id: int, listing_id: int) -> ResponseReturnValue:
         corner=access,
         listing=listing,
         corner_book=book,
+        may_take=book_listing.may_take(user=me(), listing=listing),
+        may_withdraw=book_listing.may_withdraw(
+            corner=access, user=me(), listing=listing, book=book
+        ),
         entry=entry,
         giver=session.get(User, listing.owner_id),
         photos=listings.photos_of(session=session, listing_id=listing_id),
@@ -232,13 +219,8 @@ def my_credits(school_id: int) -> ResponseReturnValue:
     asked = request.args.get("user_id", "")
     if asked and access.coordinator:
         # Only a member of this school's corner: a coordinator sees no one else's name here.
-        member = session.exec(
-            select(CornerMember).where(
-                CornerMember.school_id == school_id,
-                CornerMember.user_id == (int(asked) if asked.isdecimal() else 0),
-            )
-        ).first()
-        whose = session.get(User, member.user_id) if member else None
+        wanted_id = int(asked) if asked.isascii() and asked.isdecimal() and len(asked) < 10 else 0
+        whose = corner.member_user(session=session, school_id=school_id, user_id=wanted_id)
         if whose is None:
             abort(404)
     assert whose is not None

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from market.consignment import payouts, pdf, services
 from market.consignment.errors import ConsignmentError, ItemNotFound, NotShopStaff
@@ -32,13 +32,7 @@ CLAIM_LIMIT = "10 per hour"
 def consignors() -> ResponseReturnValue:
     session = get_session()
     shop = staff_shop(session)
-    rows = list(
-        session.exec(
-            select(Consignor)
-            .where(Consignor.organization_id == shop.id)
-            .order_by(col(Consignor.id))
-        )
-    )
+    rows = payouts.consignors_of(session=session, organization_id=shop.id or 0)
     balances = {c.id: payouts.balance_of(session=session, consignor_id=c.id or 0) for c in rows}
     return render_template(
         "consignment/consignors.html", shop=shop, consignors=rows, balances=balances
